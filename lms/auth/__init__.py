@@ -1,0 +1,52 @@
+"""Accounts, login, roles and units."""
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from lms.auth.views import bp
+from lms.extensions import db, htmx, login_manager
+
+__all__ = ["bp", "init_app"]
+
+#: Endpoints a person who must choose a new password may still reach.
+_OPEN_DURING_PASSWORD_CHANGE = {"auth.first_password", "auth.logout", "core.set_language", "static"}
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from lms.auth.models import User
+
+        user_id, _, version = token.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if htmx:
+            # An htmx request would swap the login page into a fragment; load it whole instead.
+            return "", 401, {"HX-Redirect": target}
+        from flask import flash
+
+        flash(login_manager.login_message, "info")
+        return redirect(target)
+
+    @app.before_request
+    def _force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _OPEN_DURING_PASSWORD_CHANGE
+        ):
+            return redirect(url_for("auth.first_password"))

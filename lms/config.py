@@ -1,0 +1,50 @@
+"""Defaults. Override with LMS_* environment variables or instance/config.py."""
+
+from datetime import timedelta
+
+
+class Defaults:
+    #: Generated into the instance folder on first run when not configured.
+    SECRET_KEY: str | None = None
+    #: Empty means instance/lms.sqlite3; set LMS_DATABASE_URL for PostgreSQL.
+    DATABASE_URL = ""
+    #: Redis for rate limits (and later the job queue); empty means in-process memory.
+    REDIS_URL = ""
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    SESSION_COOKIE_NAME = "bina_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Set LMS_SESSION_COOKIE_SECURE=true when served over HTTPS.
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    #: Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+
+    # A CSRF token lives as long as the session: a long exam never loses its token.
+    WTF_CSRF_TIME_LIMIT = None
+    WTF_CSRF_SSL_STRICT = True
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
+    LANGUAGES = ("id", "en")
+
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "moving-window"
+    #: Failed logins allowed per account and per address before 429.
+    LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 256
+    COMPRESS_MIMETYPES = [
+        "text/html",
+        "text/css",
+        "text/csv",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ]
+
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+    PEOPLE_PER_PAGE = 25

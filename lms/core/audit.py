@@ -1,0 +1,67 @@
+"""The audit log: who changed what, when, with the values before and after."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.core.db import UTCDateTime
+from lms.extensions import db
+
+#: Keys never written to the log, whatever a caller passes.
+SECRET_KEYS = frozenset({"password", "password_hash", "token", "one_time_password", "secret"})
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: A dotted verb, e.g. "auth.login_failed", "user.update".
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    #: What was acted on, e.g. "user:42"; empty when nothing in particular.
+    target: Mapped[str] = mapped_column(String(120), default="", index=True)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    #: The client address, when the action came through the web.
+    ip: Mapped[str] = mapped_column(String(64), default="")
+
+    actor = relationship("User", lazy="joined")
+
+
+def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {k: v for k, v in values.items() if k not in SECRET_KEYS}
+
+
+def record(
+    action: str,
+    *,
+    now: datetime,
+    actor=None,
+    target: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    ip: str = "",
+) -> AuditEntry:
+    """Add an audit entry to the session (the caller commits)."""
+    entry = AuditEntry(
+        at=now,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target=target,
+        before=_clean(before),
+        after=_clean(after),
+        ip=ip or "",
+    )
+    db.session.add(entry)
+    return entry
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+    """Keep only the keys whose values differ, for a compact log entry."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
