@@ -19,12 +19,13 @@ install: $(BIN)/.installed translations
 
 # Compile the catalogues (.po -> .mo); the .mo files are build output, not committed.
 translations: $(BIN)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+	$(BIN)/pybabel compile --statistics -d lms/translations
 
 # After changing user-facing strings: extract them and merge into both catalogues.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -q -F lms/translations/babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
-	$(BIN)/pybabel update -q -N -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel extract -F lms/translations/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o lms/translations/messages.pot .
+	$(BIN)/pybabel update -N --no-wrap -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/python lms/translations/fill_en.py
 
 db: install
 	$(BIN)/flask db upgrade

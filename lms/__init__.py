@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Create and wire the application; no I/O beyond the instance folder."""
     app = Flask(
         __name__,
+        instance_path=os.environ.get("LMS_INSTANCE_PATH") or None,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -30,7 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from lms.core import assets, db as core_db, errors, i18n, security
+    from lms.core import assets, errors, i18n, security
+    from lms.core import db as core_db
 
     ext.db.init_app(app)
     core_db.init_app(app)

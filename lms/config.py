@@ -46,5 +46,8 @@ class Defaults:
         "image/svg+xml",
     ]
 
+    #: A profile of argon2.profiles for new password hashes.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     PEOPLE_PER_PAGE = 25

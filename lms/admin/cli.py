@@ -32,9 +32,12 @@ def import_people_command(file: Path, passwords_out: Path | None) -> None:
 
         from lms.admin.models import ImportBatch
 
-        batch = db.session.scalar(select(ImportBatch).where(ImportBatch.token == report.batch_token))
+        batch = db.session.scalar(
+            select(ImportBatch).where(ImportBatch.token == report.batch_token)
+        )
         target = passwords_out or Path(f"kata-sandi-impor-{batch.id}.csv")
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # the mode above applies only to a file that did not exist
         with os.fdopen(fd, "w", newline="") as out:
             out.write(batch.credentials)
         batch.credentials = None

@@ -26,7 +26,15 @@ ALIASES = {
     "nip": {"nip", "nipbaru", "nomorindukpegawai"},
     "name": {"nama", "name", "namalengkap", "namapegawai", "namadengangelar"},
     "email": {"email", "surel", "alamatemail", "surelemail"},
-    "unit": {"unit", "unitkerja", "opd", "satuankerja", "skpd", "unitorganisasi", "perangkatdaerah"},
+    "unit": {
+        "unit",
+        "unitkerja",
+        "opd",
+        "satuankerja",
+        "skpd",
+        "unitorganisasi",
+        "perangkatdaerah",
+    },
     "position": {"jabatan", "position", "namajabatan"},
     "rank": {"golongan", "pangkat", "pangkatgolongan", "golru", "golonganruang", "rank"},
 }
@@ -74,7 +82,9 @@ def _read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, list]]:
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as e:  # openpyxl raises many kinds for a damaged file
-            raise FileProblem(_("The XLSX file could not be read: %(err)s", err=type(e).__name__)) from None
+            raise FileProblem(
+                _("The XLSX file could not be read: %(err)s", err=type(e).__name__)
+            ) from None
         ws = wb.active
         rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
         wb.close()
@@ -87,6 +97,8 @@ def _read_rows(stream: IO[bytes], filename: str) -> list[tuple[int, list]]:
             break
         except UnicodeDecodeError:
             continue
+    else:
+        raise FileProblem(_("This file is not a CSV text file."))
     if "\x00" in text:
         raise FileProblem(_("This file is not a CSV text file."))
     sample = text[:4096]
@@ -121,7 +133,7 @@ def import_people(
         units[unit.name.casefold()] = unit
         if unit.code:
             units[unit.code.casefold()] = unit
-    nips = {_cell(r[columns["nip"]]) for _, r in rows[1:] if len(r) > columns["nip"]}
+    nips = {_nip_text(r[columns["nip"]]) for _, r in rows[1:] if len(r) > columns["nip"]}
     existing = {
         u.nip: u
         for chunk in _chunks(sorted(nips), 500)
@@ -148,10 +160,11 @@ def import_people(
             continue
         seen[nip] = line
         user = existing.get(nip)
-        if person["email"] and _email_owner(person["email"]) not in (None, user and user.id):
+        if person.get("email") and _email_owner(person["email"]) not in (None, user and user.id):
             report.errors.append((line, nip, _("Another person already has this e-mail address.")))
             continue
         if user is None:
+            # The column default only applies at INSERT; issuing the password bumps it first.
             user = User(created_at=now, **person)
             user.set_roles({Role.ASN})
             password = issue_one_time_password(user)
@@ -159,8 +172,14 @@ def import_people(
             db.session.flush()
             existing[nip] = user
             credentials.append((nip, user.name, user.unit.name, password))
-            audit.record("user.create", now=now, actor=actor, target=f"user:{user.id}",
-                         after=user.as_audit(), ip=ip)
+            audit.record(
+                "user.create",
+                now=now,
+                actor=actor,
+                target=f"user:{user.id}",
+                after=user.as_audit(),
+                ip=ip,
+            )
             report.created += 1
             continue
         before = user.as_audit()
@@ -170,8 +189,15 @@ def import_people(
         db.session.flush()
         old, new = audit.changes(before, user.as_audit())
         if new:
-            audit.record("user.update", now=now, actor=actor, target=f"user:{user.id}",
-                         before=old, after=new, ip=ip)
+            audit.record(
+                "user.update",
+                now=now,
+                actor=actor,
+                target=f"user:{user.id}",
+                before=old,
+                after=new,
+                ip=ip,
+            )
             report.updated += 1
         else:
             report.unchanged += 1
@@ -192,8 +218,14 @@ def import_people(
         credentials=_credentials_csv(credentials) if credentials else None,
     )
     db.session.add(batch)
-    audit.record("people.import", now=now, actor=actor, target=f"import:{filename[:100]}",
-                 after=summary, ip=ip)
+    audit.record(
+        "people.import",
+        now=now,
+        actor=actor,
+        target=f"import:{filename[:100]}",
+        after=summary,
+        ip=ip,
+    )
     db.session.flush()
     if credentials:
         report.batch_token = batch.token
@@ -211,10 +243,17 @@ def _columns(header: list) -> dict[str, int]:
     if missing:
         names = {"nip": "NIP", "name": "Nama", "unit": "Unit Kerja"}
         raise FileProblem(
-            _("The first row must name the columns; missing: %(cols)s.",
-              cols=", ".join(names[k] for k in missing))
+            _(
+                "The first row must name the columns; missing: %(cols)s.",
+                cols=", ".join(names[k] for k in missing),
+            )
         )
     return found
+
+
+def _nip_text(value) -> str:
+    """The NIP as spreadsheets write it (a leading apostrophe, spaces), as it is stored."""
+    return "".join(_cell(value).lstrip("'").split())
 
 
 def _validate(values: dict, units: dict, *, today) -> dict:
@@ -223,7 +262,7 @@ def _validate(values: dict, units: dict, *, today) -> dict:
         raise ValueError(
             _("The NIP is stored as a number, which loses digits; format the column as text.")
         )
-    nip_text = _cell(raw_nip).lstrip("'")
+    nip_text = _nip_text(raw_nip)
     if not nip_text:
         raise ValueError(_("The NIP is empty."))
     try:
@@ -238,14 +277,16 @@ def _validate(values: dict, units: dict, *, today) -> dict:
     unit_name = _cell(values["unit"])
     unit = units.get(unit_name.casefold())
     if unit is None:
-        raise ValueError(_("Unknown unit \u201c%(unit)s\u201d; add it under Units first.", unit=unit_name))
+        raise ValueError(
+            _("Unknown unit \u201c%(unit)s\u201d; add it under Units first.", unit=unit_name)
+        )
     email = _cell(values.get("email")).lower() or None
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized.lower()
         except EmailNotValidError:
             raise ValueError(_("The e-mail address is not valid.")) from None
-    return {
+    person = {
         "nip": nip,
         "name": name,
         "email": email,
@@ -253,6 +294,8 @@ def _validate(values: dict, units: dict, *, today) -> dict:
         "position": _cell(values.get("position"))[:200],
         "rank": _cell(values.get("rank"))[:100],
     }
+    # A column the file does not have leaves that detail of a known person alone.
+    return {k: v for k, v in person.items() if k in values}
 
 
 def _email_owner(email: str) -> int | None:
@@ -280,8 +323,12 @@ def take_credentials(batch: ImportBatch, *, actor: User, now: datetime, ip: str 
         return None
     batch.credentials = None
     batch.downloaded_at = now
-    audit.record("people.import_passwords_downloaded", now=now, actor=actor,
-                 target=f"import:{batch.id}", ip=ip)
+    audit.record(
+        "people.import_passwords_downloaded",
+        now=now,
+        actor=actor,
+        target=f"import:{batch.id}",
+        ip=ip,
+    )
     db.session.flush()
     return data
-

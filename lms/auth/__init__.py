@@ -4,6 +4,7 @@ from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.auth import passwords
 from lms.auth.views import bp
 from lms.extensions import db, htmx, login_manager
 
@@ -14,6 +15,7 @@ _OPEN_DURING_PASSWORD_CHANGE = {"auth.first_password", "auth.logout", "core.set_
 
 
 def init_app(app: Flask) -> None:
+    passwords.configure(app.config["PASSWORD_HASH_PROFILE"])
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to open this page.")

@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort
+from flask import abort, make_response
 from flask_login import current_user
 
 from lms.auth.models import Role
@@ -13,7 +13,7 @@ from lms.extensions import login_manager
 def require_role(*roles: Role) -> None:
     """Abort unless the current person is logged in and holds one of the roles."""
     if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
+        abort(make_response(login_manager.unauthorized()))
     if roles and not current_user.has_role(*roles):
         abort(403)
 

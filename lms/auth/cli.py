@@ -27,13 +27,12 @@ def create_admin_command(email: str, name: str) -> None:
         except PasswordRejected as e:
             click.echo(str(e), err=True)
     now = utcnow()
-    user = User(email=email, name=name.strip(), password_hash=hash_password(password), created_at=now)
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), created_at=now
+    )
     user.set_roles({Role.ADMIN})
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", now=now, target=f"user:{user.id}", after=user.as_audit())
     db.session.commit()
     click.echo(f"Administrator {email} created.")
-
-
-

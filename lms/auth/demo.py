@@ -29,15 +29,51 @@ INSTITUTION = ("Universitas Demo Makassar", InstitutionType.UNIVERSITY)
 
 PEOPLE = [
     # login, name, unit code, position, rank, roles, NIP of an e-mail login
-    ("admin@bina.demo", "Andi Rahmawati", "BKPSDM", "Analis SDM Aparatur", "Penata (III/c)",
-     {Role.ADMIN, Role.ASN}, "198503102010012004"),
-    ("supervisor@bina.demo", "Muhammad Syahrir", "DISDIK", "Kepala Dinas Pendidikan",
-     "Pembina Utama Muda (IV/c)", {Role.SUPERVISOR, Role.ASN}, "197805152003121003"),
-    ("199001012015031001", "Ahmad Fauzi", "DISDIK", "Analis Kebijakan Ahli Pertama",
-     "Penata Muda (III/a)", {Role.ASN}, None),
-    ("199202022016032002", "Nurul Hidayah", "KEC-UP", "Pengelola Layanan Kependudukan",
-     "Pengatur (II/c)", {Role.ASN}, None),
-    ("mitra@kampus.demo", "Irwan Setiawan", None, "Koordinator Pelatihan", "", {Role.PARTNER}, None),
+    (
+        "admin@bina.demo",
+        "Andi Rahmawati",
+        "BKPSDM",
+        "Analis SDM Aparatur",
+        "Penata (III/c)",
+        {Role.ADMIN, Role.ASN},
+        "198503102010012004",
+    ),
+    (
+        "supervisor@bina.demo",
+        "Muhammad Syahrir",
+        "DISDIK",
+        "Kepala Dinas Pendidikan",
+        "Pembina Utama Muda (IV/c)",
+        {Role.SUPERVISOR, Role.ASN},
+        "197805152003121003",
+    ),
+    (
+        "199001012015031001",
+        "Ahmad Fauzi",
+        "DISDIK",
+        "Analis Kebijakan Ahli Pertama",
+        "Penata Muda (III/a)",
+        {Role.ASN},
+        None,
+    ),
+    (
+        "199202022016032002",
+        "Nurul Hidayah",
+        "KEC-UP",
+        "Pengelola Layanan Kependudukan",
+        "Pengatur (II/c)",
+        {Role.ASN},
+        None,
+    ),
+    (
+        "mitra@kampus.demo",
+        "Irwan Setiawan",
+        None,
+        "Koordinator Pelatihan",
+        "",
+        {Role.PARTNER},
+        None,
+    ),
 ]
 
 

@@ -37,9 +37,7 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     #: A short code as the personnel system spells it, used to match imports.
     code: Mapped[str | None] = mapped_column(String(40), unique=True)
-    kind: Mapped[UnitKind] = mapped_column(
-        enum_column(UnitKind, 20), default=UnitKind.OTHER
-    )
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, 20), default=UnitKind.OTHER)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -102,9 +100,7 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     institution = relationship("Institution", lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     # Flask-Login
     def get_id(self) -> str:
@@ -129,7 +125,7 @@ class User(UserMixin, db.Model):
 
     def end_sessions(self) -> None:
         """End every session of this person (each carries the old version)."""
-        self.session_version += 1
+        self.session_version = (self.session_version or 1) + 1  # None before the first flush
 
     def as_audit(self) -> dict:
         return {

@@ -19,9 +19,7 @@ def check_nip(value: str, today: date) -> str:
     try:
         born = date(int(nip[0:4]), int(nip[4:6]), int(nip[6:8]))
     except ValueError:
-        raise NipError(
-            _l("Digits 1–8 of the NIP must be a valid birth date (yyyymmdd).")
-        ) from None
+        raise NipError(_l("Digits 1–8 of the NIP must be a valid birth date (yyyymmdd).")) from None
     if born > today or born.year < 1940:
         raise NipError(_l("Digits 1–8 of the NIP give an impossible birth date."))
     appointed_year, appointed_month = int(nip[8:12]), int(nip[12:14])

@@ -175,9 +175,7 @@ def reset_password(user: User, *, actor: User, now: datetime, ip: str = "") -> s
     return password
 
 
-def save_unit(
-    unit: Unit, data: dict, *, actor: User, now: datetime, ip: str = ""
-) -> None:
+def save_unit(unit: Unit, data: dict, *, actor: User, now: datetime, ip: str = "") -> None:
     """Create or update a unit; refuse a parent that would make a loop."""
     creating = unit.id is None
     parent = data.get("parent")

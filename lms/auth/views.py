@@ -44,7 +44,11 @@ def start_session(user) -> None:
 
 @bp.route("/masuk", methods=["GET", "POST"])
 @limiter.limit(
-    _login_limit, key_func=_account_key, methods=["POST"], deduct_when=_failed, scope="login-account"
+    _login_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    scope="login-account",
 )
 @limiter.limit(
     _login_limit,
@@ -98,7 +102,9 @@ def change_password():
         if not verify_password(current_user.password_hash, form.current_password.data):
             form.current_password.errors.append(_("The current password is wrong."))
         elif _apply_new_password(form):
-            flash(_("Your password has been changed; other sessions have been logged out."), "success")
+            flash(
+                _("Your password has been changed; other sessions have been logged out."), "success"
+            )
             return redirect(url_for("core.index"))
     return render_template("auth/change_password.html", form=form, first=False)
 
@@ -118,7 +124,9 @@ def first_password():
 def _apply_new_password(form) -> bool:
     user = current_user._get_current_object()
     try:
-        services.change_password(user, form.new_password.data, now=utcnow(), ip=request.remote_addr or "")
+        services.change_password(
+            user, form.new_password.data, now=utcnow(), ip=request.remote_addr or ""
+        )
     except PasswordRejected as e:
         form.new_password.errors.append(str(e))
         return False

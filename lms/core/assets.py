@@ -28,6 +28,14 @@ def init_app(app: Flask) -> None:
             values["v"] = digest(values["filename"])
 
     @app.after_request
+    def _close_files(response):
+        # Flask-Compress reads a file response whole and replaces its body without closing the
+        # file; close it with the response. (Registered after Compress, so it runs before it.)
+        if response.is_streamed and hasattr(response.response, "close"):
+            response.call_on_close(response.response.close)
+        return response
+
+    @app.after_request
     def _immutable(response):
         if (
             request.endpoint == "static"

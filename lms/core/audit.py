@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,27 @@ from lms.extensions import db
 
 #: Keys never written to the log, whatever a caller passes.
 SECRET_KEYS = frozenset({"password", "password_hash", "token", "one_time_password", "secret"})
+
+
+def action_labels() -> dict:
+    """What each action means, for people reading the log; unknown actions show their code."""
+    return {
+        "auth.login": _l("Logged in"),
+        "auth.login_failed": _l("Failed login"),
+        "auth.logout": _l("Logged out"),
+        "auth.password_changed": _l("Changed own password"),
+        "user.create": _l("Created a person"),
+        "user.update": _l("Changed a person"),
+        "user.activate": _l("Activated an account"),
+        "user.deactivate": _l("Deactivated an account"),
+        "user.reset_password": _l("Reset a password"),
+        "unit.create": _l("Created a unit"),
+        "unit.update": _l("Changed a unit"),
+        "institution.create": _l("Created an institution"),
+        "institution.update": _l("Changed an institution"),
+        "people.import": _l("Imported people"),
+        "people.import_passwords_downloaded": _l("Downloaded one-time passwords"),
+    }
 
 
 class AuditEntry(db.Model):
@@ -29,6 +51,10 @@ class AuditEntry(db.Model):
     ip: Mapped[str] = mapped_column(String(64), default="")
 
     actor = relationship("User", lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return str(action_labels().get(self.action, self.action))
 
 
 def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """Languages: Bahasa Indonesia by default, English second; WITA for display, UTC in storage."""
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, format_decimal, get_locale
 
 LANG_COOKIE = "lang"
@@ -8,6 +8,8 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     """The language chosen with the switch (a cookie), else Bahasa Indonesia."""
+    if not has_request_context():  # commands and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = request.cookies.get(LANG_COOKIE, "")
     if lang in current_app.config["LANGUAGES"]:
         return lang

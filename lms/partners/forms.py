@@ -16,6 +16,8 @@ def institution_type_labels() -> dict[InstitutionType, str]:
 
 
 class InstitutionForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Enter the name.")), Length(max=200)]
+    )
     type = SelectField(_l("Type"), coerce=InstitutionType)
     active = BooleanField(_l("Active"), default=True)

@@ -21,7 +21,5 @@ class Institution(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    type: Mapped[InstitutionType] = mapped_column(
-        enum_column(InstitutionType, 30)
-    )
+    type: Mapped[InstitutionType] = mapped_column(enum_column(InstitutionType, 30))
     active: Mapped[bool] = mapped_column(default=True)

@@ -29,7 +29,12 @@ def save_institution(inst: Institution, data: dict, *, actor, now: datetime, ip:
     old, new = audit.changes(before, _audit(inst))
     audit.record(
         "institution.create" if creating else "institution.update",
-        now=now, actor=actor, target=f"institution:{inst.id}", before=old or None, after=new, ip=ip,
+        now=now,
+        actor=actor,
+        target=f"institution:{inst.id}",
+        before=old or None,
+        after=new,
+        ip=ip,
     )
 
 

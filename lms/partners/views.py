@@ -41,8 +41,9 @@ def _form(inst: Institution) -> InstitutionForm:
 def _save(form: InstitutionForm, inst: Institution) -> bool:
     data = {"name": form.name.data, "type": form.type.data, "active": form.active.data}
     try:
-        services.save_institution(inst, data, actor=current_user, now=utcnow(),
-                                  ip=request.remote_addr or "")
+        services.save_institution(
+            inst, data, actor=current_user, now=utcnow(), ip=request.remote_addr or ""
+        )
     except services.InstitutionError as e:
         db.session.rollback()
         flash(str(e), "error")

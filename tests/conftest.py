@@ -1,0 +1,215 @@
+"""Fixtures: an app with its own database per test, clients that log in, and factories."""
+
+import contextvars
+import itertools
+import os
+import re
+from functools import cache
+
+import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lms import create_app
+from lms.auth.models import Role, Unit, User
+from lms.auth.passwords import hash_password
+from lms.core.clock import utcnow
+from lms.extensions import db, limiter
+
+PG_URL = os.environ.get("LMS_TEST_DATABASE_URL", "")
+PASSWORD = "kopi-pisang-epe-losari"
+_counter = itertools.count(1)
+
+
+class Client(FlaskClient):
+    """A test client that can send forms with the CSRF token a browser would have.
+
+    Each request runs as in a real server: in its own application context (its own `g` and
+    database session), not in the one the test holds open; afterwards the test's session
+    forgets what it had loaded, so the test reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+    def csrf_token(self) -> str:
+        html = self.get("/", follow_redirects=True).get_data(as_text=True)
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', html)
+        assert match, "the layout carries no CSRF token"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.post(url, data=data, **kwargs)
+
+    def login(self, identifier: str, password: str = PASSWORD, **kwargs):
+        return self.post_form("/masuk", {"identifier": identifier, "password": password}, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def _pg_template():
+    """With PostgreSQL, build the schema once in a template database; tests copy it."""
+    if not PG_URL:
+        yield None
+        return
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"lms_tmpl_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name)
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url.render_as_string(False),
+            "SECRET_KEY": "test",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield admin, name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path, _pg_template):
+    """A fresh, empty database for one test."""
+    if _pg_template is None:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    admin, template = _pg_template
+    name = f"lms_t_{os.getpid()}_{next(_counter)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(PG_URL).set(database=name).render_as_string(False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def app_config(database_url, tmp_path):
+    """The configuration of the test app; a test may change it before `app` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # Fast hashes; test_passwords_are_hashed_with_argon2id checks the real profile.
+        "PASSWORD_HASH_PROFILE": "CHEAPEST",
+    }
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path, monkeypatch):
+    """Keep a developer's LMS_* settings and instance folder out of the tests."""
+    for name in list(os.environ):
+        if name.startswith("LMS_") and name != "LMS_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    limiter.reset()  # the in-memory counters outlive one app
+    with app.app_context():
+        if not PG_URL:
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Client:
+    app.test_client_class = Client
+    return app.test_client()
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser: a client with its own cookies."""
+    app.test_client_class = Client
+    return app.test_client
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@cache
+def _hash(password: str) -> str:
+    return hash_password(password)  # with the CHEAPEST profile the app fixture set
+
+
+@pytest.fixture
+def make_unit(app):
+    def make(name: str | None = None, code: str | None = None, parent: Unit | None = None, **kw):
+        n = next(_counter)
+        unit = Unit(name=name or f"Unit {n}", code=code, parent=parent, **kw)
+        db.session.add(unit)
+        db.session.commit()
+        return unit
+
+    return make
+
+
+_nips = (f"19900101201503{1 + n % 2}{n % 999 + 1:03d}" for n in itertools.count(7))
+
+
+@pytest.fixture
+def make_user(app, make_unit):
+    def make(
+        name: str = "Siti Aminah",
+        *,
+        nip: str | None = None,
+        email: str | None = None,
+        roles=(Role.ASN,),
+        unit: Unit | None = None,
+        institution=None,
+        password: str = PASSWORD,
+        **kw,
+    ) -> User:
+        roles = {Role(r) for r in roles}
+        if nip is None and email is None:
+            nip = next(_nips)
+        if unit is None and roles & {Role.ASN, Role.SUPERVISOR}:
+            unit = make_unit()
+        user = User(
+            name=name,
+            nip=nip,
+            email=email,
+            unit=unit,
+            institution=institution,
+            password_hash=_hash(password),
+            created_at=utcnow(),
+            **kw,
+        )
+        user.set_roles(roles)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("Admin BKPSDM", email="admin@test.id", roles=(Role.ADMIN,))
+
+
+@pytest.fixture
+def admin_client(client, admin_user) -> Client:
+    response = client.login("admin@test.id")
+    assert response.status_code == 302
+    return client
