@@ -4,6 +4,7 @@ import contextvars
 import itertools
 import os
 import re
+from contextlib import contextmanager
 from functools import cache
 
 import pytest
@@ -52,47 +53,44 @@ class Client(FlaskClient):
         return self.post_form("/masuk", {"identifier": identifier, "password": password}, **kwargs)
 
 
+@contextmanager
+def pg_database(name: str, template: str | None = None):
+    """Create a PostgreSQL database (a copy of `template`, if given) and drop it afterwards."""
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _pg_template():
     """With PostgreSQL, build the schema once in a template database; tests copy it."""
     if not PG_URL:
         yield None
         return
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"lms_tmpl_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url.render_as_string(False),
-            "SECRET_KEY": "test",
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()
-    yield admin, name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database(f"lms_tmpl_{os.getpid()}") as url:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "t"})
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+        yield make_url(url).database
 
 
 @pytest.fixture
 def database_url(tmp_path, _pg_template):
-    """A fresh, empty database for one test."""
+    """A fresh database for one test, with the schema."""
     if _pg_template is None:
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
-    admin, template = _pg_template
-    name = f"lms_t_{os.getpid()}_{next(_counter)}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with pg_database(f"lms_t_{os.getpid()}_{next(_counter)}", template=_pg_template) as url:
+        yield url
 
 
 @pytest.fixture

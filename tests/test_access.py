@@ -26,13 +26,11 @@ ACCESS = {
     "admin.set_person_active": ADMIN,
     "admin.reset_person_password": ADMIN,
     "admin.units": ADMIN,
-    "admin.new_unit": ADMIN,
     "admin.edit_unit": ADMIN,
     "admin.import_people": ADMIN,
     "admin.import_passwords": ADMIN,
     "admin.audit_log": ADMIN,
     "partners.institutions": ADMIN,
-    "partners.new_institution": ADMIN,
     "partners.edit_institution": ADMIN,
 }
 

@@ -6,12 +6,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from lms import create_app
 from lms.extensions import db
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, pg_database
 
 
 @pytest.fixture
@@ -19,15 +18,8 @@ def empty_database_url(tmp_path):
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
         return
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"lms_migrations_{os.getpid()}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(PG_URL).set(database=name).render_as_string(False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with pg_database(f"lms_migrations_{os.getpid()}") as url:
+        yield url
 
 
 def test_models_and_migrations_agree(empty_database_url):

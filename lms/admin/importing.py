@@ -12,13 +12,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.admin.models import ImportBatch
 from lms.auth.models import Role, Unit, User
 from lms.auth.nip import NipError, check_nip
 from lms.auth.services import issue_one_time_password
 from lms.core import audit
+from lms.core.db import taken
 from lms.extensions import db
 
 #: Header spellings seen in personnel exports, folded to letters only.
@@ -160,11 +161,10 @@ def import_people(
             continue
         seen[nip] = line
         user = existing.get(nip)
-        if person.get("email") and _email_owner(person["email"]) not in (None, user and user.id):
+        if taken(User.email, person.get("email"), other_than=user):
             report.errors.append((line, nip, _("Another person already has this e-mail address.")))
             continue
         if user is None:
-            # The column default only applies at INSERT; issuing the password bumps it first.
             user = User(created_at=now, **person)
             user.set_roles({Role.ASN})
             password = issue_one_time_password(user)
@@ -172,14 +172,7 @@ def import_people(
             db.session.flush()
             existing[nip] = user
             credentials.append((nip, user.name, user.unit.name, password))
-            audit.record(
-                "user.create",
-                now=now,
-                actor=actor,
-                target=f"user:{user.id}",
-                after=user.as_audit(),
-                ip=ip,
-            )
+            audit.record_save("user", user, None, user.as_audit(), now=now, actor=actor, ip=ip)
             report.created += 1
             continue
         before = user.as_audit()
@@ -187,17 +180,7 @@ def import_people(
             setattr(user, key, value)
         user.set_roles(user.roles | {Role.ASN})
         db.session.flush()
-        old, new = audit.changes(before, user.as_audit())
-        if new:
-            audit.record(
-                "user.update",
-                now=now,
-                actor=actor,
-                target=f"user:{user.id}",
-                before=old,
-                after=new,
-                ip=ip,
-            )
+        if audit.record_save("user", user, before, user.as_audit(), now=now, actor=actor, ip=ip):
             report.updated += 1
         else:
             report.unchanged += 1
@@ -296,10 +279,6 @@ def _validate(values: dict, units: dict, *, today) -> dict:
     }
     # A column the file does not have leaves that detail of a known person alone.
     return {k: v for k, v in person.items() if k in values}
-
-
-def _email_owner(email: str) -> int | None:
-    return db.session.scalar(select(User.id).where(func.lower(User.email) == email))
 
 
 def _chunks(items: list, size: int):

@@ -232,24 +232,15 @@ def _save_unit_from(form: UnitForm, unit: Unit) -> bool:
     return True
 
 
-@bp.route("/unit/baru", methods=["GET", "POST"])
-def new_unit():
-    unit = Unit()
-    form = _unit_form(unit)
-    if form.validate_on_submit() and _save_unit_from(form, unit):
-        flash(_("Unit saved."), "success")
-        return redirect(url_for("admin.units"))
-    return render_template("admin/unit_form.html", form=form, unit=None)
-
-
+@bp.route("/unit/baru", methods=["GET", "POST"], defaults={"unit_id": None})
 @bp.route("/unit/<int:unit_id>", methods=["GET", "POST"])
-def edit_unit(unit_id: int):
-    unit = get_unit_or_404(unit_id)
+def edit_unit(unit_id: int | None):
+    unit = get_unit_or_404(unit_id) if unit_id else Unit()
     form = _unit_form(unit)
     if form.validate_on_submit() and _save_unit_from(form, unit):
         flash(_("Unit saved."), "success")
         return redirect(url_for("admin.units"))
-    return render_template("admin/unit_form.html", form=form, unit=unit)
+    return render_template("admin/unit_form.html", form=form, unit=unit if unit_id else None)
 
 
 # Import -----------------------------------------------------------------------------------

@@ -33,6 +33,6 @@ def create_admin_command(email: str, name: str) -> None:
     user.set_roles({Role.ADMIN})
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", now=now, target=f"user:{user.id}", after=user.as_audit())
+    audit.record_save("user", user, None, user.as_audit(), now=now)
     db.session.commit()
     click.echo(f"Administrator {email} created.")

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from lms.auth.models import Role, Unit, User, find_by_login
 from lms.auth.passwords import (
@@ -16,6 +15,7 @@ from lms.auth.passwords import (
     verify_password,
 )
 from lms.core import audit
+from lms.core.db import taken
 from lms.extensions import db
 
 
@@ -71,24 +71,6 @@ def issue_one_time_password(user: User) -> str:
     return password
 
 
-def email_taken(email: str | None, *, other_than: User | None = None) -> bool:
-    if not email:
-        return False
-    q = select(User.id).where(func.lower(User.email) == email.lower())
-    if other_than is not None and other_than.id is not None:
-        q = q.where(User.id != other_than.id)
-    return db.session.scalar(q) is not None
-
-
-def nip_taken(nip: str | None, *, other_than: User | None = None) -> bool:
-    if not nip:
-        return False
-    q = select(User.id).where(User.nip == nip)
-    if other_than is not None and other_than.id is not None:
-        q = q.where(User.id != other_than.id)
-    return db.session.scalar(q) is not None
-
-
 def save_person(
     user: User,
     data: dict,
@@ -102,9 +84,9 @@ def save_person(
     `data` holds name, nip, email, position, rank, unit, institution, roles (a set of Role).
     """
     creating = user.id is None
-    if nip_taken(data.get("nip"), other_than=user):
+    if taken(User.nip, data.get("nip"), other_than=user):
         raise AccountError(_l("Another person already has this NIP."))
-    if email_taken(data.get("email"), other_than=user):
+    if taken(User.email, data.get("email"), other_than=user):
         raise AccountError(_l("Another person already has this e-mail address."))
     roles: set[Role] = set(data["roles"])
     if not data.get("nip") and not data.get("email"):
@@ -118,7 +100,7 @@ def save_person(
     if actor.id == user.id and Role.ADMIN not in roles:
         raise AccountError(_l("You cannot remove your own admin role."))
 
-    before = {} if creating else user.as_audit()
+    before = None if creating else user.as_audit()
     user.name = data["name"].strip()
     user.nip = data.get("nip") or None
     user.email = (data.get("email") or "").strip().lower() or None
@@ -133,16 +115,7 @@ def save_person(
         password = issue_one_time_password(user)
         db.session.add(user)
     db.session.flush()
-    old, new = audit.changes(before, user.as_audit())
-    audit.record(
-        "user.create" if creating else "user.update",
-        now=now,
-        actor=actor,
-        target=f"user:{user.id}",
-        before=old or None,
-        after=new,
-        ip=ip,
-    )
+    audit.record_save("user", user, before, user.as_audit(), now=now, actor=actor, ip=ip)
     return password
 
 
@@ -182,34 +155,18 @@ def save_unit(unit: Unit, data: dict, *, actor: User, now: datetime, ip: str = "
     if not creating and not unit.can_have_parent(parent):
         raise AccountError(_l("A unit cannot be placed under itself or one of its sub-units."))
     name = data["name"].strip()
-    q = select(Unit.id).where(func.lower(Unit.name) == name.lower())
-    if not creating:
-        q = q.where(Unit.id != unit.id)
-    if db.session.scalar(q) is not None:
+    if taken(Unit.name, name, other_than=unit):
         raise AccountError(_l("A unit with this name already exists."))
     code = (data.get("code") or "").strip() or None
-    if code:
-        q = select(Unit.id).where(func.lower(Unit.code) == code.lower())
-        if not creating:
-            q = q.where(Unit.id != unit.id)
-        if db.session.scalar(q) is not None:
-            raise AccountError(_l("A unit with this code already exists."))
-    before = {} if creating else unit_audit(unit)
+    if taken(Unit.code, code, other_than=unit):
+        raise AccountError(_l("A unit with this code already exists."))
+    before = None if creating else unit_audit(unit)
     unit.name, unit.code, unit.kind, unit.parent = name, code, data["kind"], parent
     unit.active = data.get("active", True)
     if creating:
         db.session.add(unit)
     db.session.flush()
-    old, new = audit.changes(before, unit_audit(unit))
-    audit.record(
-        "unit.create" if creating else "unit.update",
-        now=now,
-        actor=actor,
-        target=f"unit:{unit.id}",
-        before=old or None,
-        after=new,
-        ip=ip,
-    )
+    audit.record_save("unit", unit, before, unit_audit(unit), now=now, actor=actor, ip=ip)
 
 
 def unit_audit(unit: Unit) -> dict:

@@ -91,3 +91,32 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
     """Keep only the keys whose values differ, for a compact log entry."""
     keys = [k for k in after if before.get(k) != after.get(k)]
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def record_save(
+    kind: str,
+    obj,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+    *,
+    now: datetime,
+    actor=None,
+    ip: str = "",
+) -> AuditEntry | None:
+    """Log the creation (`before` is None) or the change of `obj`; nothing when nothing changed."""
+    if before is None:
+        return record(
+            f"{kind}.create", now=now, actor=actor, target=f"{kind}:{obj.id}", after=after, ip=ip
+        )
+    old, new = changes(before, after)
+    if not new:
+        return None
+    return record(
+        f"{kind}.update",
+        now=now,
+        actor=actor,
+        target=f"{kind}:{obj.id}",
+        before=old,
+        after=new,
+        ip=ip,
+    )

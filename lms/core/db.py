@@ -5,7 +5,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from flask import Flask
-from sqlalchemy import DateTime, Enum, event
+from sqlalchemy import DateTime, Enum, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +38,19 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 30) -> Enum:
         values_callable=lambda e: [m.value for m in e],
         validate_strings=True,
     )
+
+
+def taken(column, value: str | None, *, other_than=None) -> bool:
+    """Whether another row already holds `value` in `column`, ignoring case."""
+    if not value:
+        return False
+    from lms.extensions import db
+
+    model = column.class_
+    q = select(model.id).where(func.lower(column) == value.lower())
+    if other_than is not None and other_than.id is not None:
+        q = q.where(model.id != other_than.id)
+    return db.session.scalar(q) is not None
 
 
 @event.listens_for(Engine, "connect")

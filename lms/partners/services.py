@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from lms.core import audit
+from lms.core.db import taken
 from lms.extensions import db
 from lms.partners.models import Institution
 
@@ -16,26 +16,14 @@ def save_institution(inst: Institution, data: dict, *, actor, now: datetime, ip:
     """Create or update an institution, refusing a duplicate name."""
     creating = inst.id is None
     name = data["name"].strip()
-    q = select(Institution.id).where(func.lower(Institution.name) == name.lower())
-    if not creating:
-        q = q.where(Institution.id != inst.id)
-    if db.session.scalar(q) is not None:
+    if taken(Institution.name, name, other_than=inst):
         raise InstitutionError(_l("An institution with this name already exists."))
-    before = {} if creating else _audit(inst)
+    before = None if creating else _audit(inst)
     inst.name, inst.type, inst.active = name, data["type"], data.get("active", True)
     if creating:
         db.session.add(inst)
     db.session.flush()
-    old, new = audit.changes(before, _audit(inst))
-    audit.record(
-        "institution.create" if creating else "institution.update",
-        now=now,
-        actor=actor,
-        target=f"institution:{inst.id}",
-        before=old or None,
-        after=new,
-        ip=ip,
-    )
+    audit.record_save("institution", inst, before, _audit(inst), now=now, actor=actor, ip=ip)
 
 
 def _audit(inst: Institution) -> dict:

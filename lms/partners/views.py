@@ -53,21 +53,14 @@ def _save(form: InstitutionForm, inst: Institution) -> bool:
     return True
 
 
-@bp.route("/baru", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
-def new_institution():
-    inst = Institution()
-    form = _form(inst)
-    if form.validate_on_submit() and _save(form, inst):
-        return redirect(url_for("partners.institutions"))
-    return render_template("partners/institution_form.html", form=form, inst=None)
-
-
+@bp.route("/baru", methods=["GET", "POST"], defaults={"institution_id": None})
 @bp.route("/<int:institution_id>/ubah", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
-def edit_institution(institution_id: int):
-    inst = get_institution_or_404(institution_id)
+def edit_institution(institution_id: int | None):
+    inst = get_institution_or_404(institution_id) if institution_id else Institution()
     form = _form(inst)
     if form.validate_on_submit() and _save(form, inst):
         return redirect(url_for("partners.institutions"))
-    return render_template("partners/institution_form.html", form=form, inst=inst)
+    return render_template(
+        "partners/institution_form.html", form=form, inst=inst if institution_id else None
+    )
