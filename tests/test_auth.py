@@ -10,7 +10,7 @@ from lms.auth.nip import NipError, check_nip
 from lms.auth.passwords import PasswordRejected, check_new_password
 from lms.core.audit import AuditEntry
 from lms.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Client
 
 TODAY = date(2026, 11, 28)
 
@@ -381,3 +381,40 @@ def test_htmx_request_without_login_is_sent_to_the_login_page(client):
     response = client.get("/admin/pengguna", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/masuk?next=")
+
+
+def _redis_or_skip(url: str):
+    import redis
+
+    r = redis.Redis.from_url(url)
+    try:
+        r.ping()
+    except redis.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    return r
+
+
+def test_throttle_is_shared_through_redis_when_configured(app_config, make_user):
+    """Two app processes (here: two apps) count failures together when LMS_REDIS_URL is set."""
+    from lms import create_app
+    from lms.extensions import limiter
+
+    url = "redis://127.0.0.1:6379/15"
+    r = _redis_or_skip(url)
+    r.flushdb()
+    config = {**app_config, "REDIS_URL": url}
+    config.pop("RATELIMIT_STORAGE_URI")
+    try:
+        first = create_app(config)
+        assert first.config["RATELIMIT_STORAGE_URI"] == url
+        make_user(nip="199001012015031001")
+        first.test_client_class = Client
+        for i in range(10):
+            first.test_client().login("199001012015031001", f"wrong password {i}")
+        assert r.dbsize() > 0  # the counters live in Redis
+        second = create_app(config)
+        second.test_client_class = Client
+        assert second.test_client().login("199001012015031001").status_code == 429
+    finally:
+        limiter.reset()
+        r.flushdb()
