@@ -14,7 +14,7 @@ lms_cli.add_command(create_admin_command)
 lms_cli.add_command(import_people_command)
 
 #: Each feature's demo loader, in dependency order: load(now) -> list of lines to print.
-DEMO_LOADERS = ("lms.auth.demo",)
+DEMO_LOADERS = ("lms.auth.demo", "lms.courses.demo", "lms.learning.demo", "lms.records.demo")
 
 
 @lms_cli.command("demo")

@@ -211,3 +211,77 @@ def admin_client(client, admin_user) -> Client:
     response = client.login("admin@test.id")
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def make_institution(app):
+    def make(name: str | None = None, **kw):
+        from lms.partners.models import Institution, InstitutionType
+
+        inst = Institution(
+            name=name or f"Universitas {next(_counter)}",
+            type=kw.pop("type", InstitutionType.UNIVERSITY),
+            **kw,
+        )
+        db.session.add(inst)
+        db.session.commit()
+        return inst
+
+    return make
+
+
+@pytest.fixture
+def make_course(app):
+    """A course with modules and lessons: lessons=[("Modul 1", [("Title", "text"), ...]), ...]."""
+
+    def make(
+        title: str = "Pelayanan Publik Prima",
+        *,
+        institution=None,
+        state: str = "published",
+        jp: int = 10,
+        competency_type: str = "teknis",
+        mode: str = "elearning",
+        lessons=(("Modul 1", (("Pengantar", "text"), ("Materi inti", "text"))),),
+        **kw,
+    ):
+        from lms.courses.models import (
+            CompetencyType,
+            Course,
+            CourseState,
+            LearningMode,
+            Lesson,
+            LessonKind,
+            Module,
+        )
+
+        n = next(_counter)
+        now = utcnow()
+        course = Course(
+            slug=kw.pop("slug", f"kursus-{n}"),
+            code=kw.pop("code", f"K-{n:04d}"),
+            title=title,
+            summary=kw.pop("summary", f"Ringkasan {title}"),
+            competency_type=CompetencyType(competency_type),
+            mode=LearningMode(mode),
+            jp=jp,
+            institution=institution,
+            state=CourseState(state),
+            created_at=now,
+            updated_at=now,
+            published_at=now if state == "published" else None,
+            **kw,
+        )
+        for m, (module_title, module_lessons) in enumerate(lessons):
+            module = Module(title=module_title, position=m)
+            for i, (lesson_title, kind) in enumerate(module_lessons):
+                module.lessons.append(
+                    Lesson(title=lesson_title, kind=LessonKind(kind), position=i,
+                           body=f"Isi {lesson_title}")
+                )
+            course.modules.append(module)
+        db.session.add(course)
+        db.session.commit()
+        return course
+
+    return make
