@@ -26,26 +26,19 @@ def import_people_command(file: Path, passwords_out: Path | None) -> None:
         raise click.ClickException(report.fatal)
     for line, nip, reason in report.errors:
         click.echo(f"line {line}: {nip or '-'}: {reason}", err=True)
-    batch = None
+    target = None
     if report.batch_token:
-        from sqlalchemy import select
-
-        from lms.admin.models import ImportBatch
-
-        batch = db.session.scalar(
-            select(ImportBatch).where(ImportBatch.token == report.batch_token)
-        )
+        batch = importing.batch_by_token(report.batch_token)
+        credentials = importing.take_credentials(batch, actor=None, now=utcnow())
         target = passwords_out or Path(f"kata-sandi-impor-{batch.id}.csv")
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.fchmod(fd, 0o600)  # the mode above applies only to a file that did not exist
         with os.fdopen(fd, "w", newline="") as out:
-            out.write(batch.credentials)
-        batch.credentials = None
-        batch.downloaded_at = utcnow()
+            out.write(credentials)
     db.session.commit()
     click.echo(
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{len(report.errors)} invalid."
     )
-    if batch is not None:
+    if target is not None:
         click.echo(f"One-time passwords written to {target}.")

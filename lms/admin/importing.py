@@ -294,7 +294,13 @@ def _credentials_csv(rows: list[tuple[str, str, str, str]]) -> str:
     return out.getvalue()
 
 
-def take_credentials(batch: ImportBatch, *, actor: User, now: datetime, ip: str = "") -> str | None:
+def batch_by_token(token: str) -> ImportBatch | None:
+    return db.session.scalar(select(ImportBatch).where(ImportBatch.token == token))
+
+
+def take_credentials(
+    batch: ImportBatch, *, actor: User | None, now: datetime, ip: str = ""
+) -> str | None:
     """Return the batch's one-time passwords and erase them; None once taken or expired."""
     data = batch.credentials
     if data is None or now - batch.created_at > CREDENTIALS_TTL:

@@ -22,7 +22,6 @@ from lms.admin.forms import (
     role_labels,
     unit_kind_labels,
 )
-from lms.admin.models import ImportBatch
 from lms.auth import services
 from lms.auth.access import require_role
 from lms.auth.models import Role, Unit, User
@@ -264,7 +263,7 @@ def import_passwords(token: str):
     """Hand over the one-time passwords of an import, once; they are then erased."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    batch = db.session.scalar(select(ImportBatch).where(ImportBatch.token == token))
+    batch = importing.batch_by_token(token)
     if batch is None:
         abort(404)
     data = importing.take_credentials(batch, actor=current_user, now=utcnow(), ip=_ip())
