@@ -32,6 +32,15 @@ def action_labels() -> dict:
         "institution.update": _l("Changed an institution"),
         "people.import": _l("Imported people"),
         "people.import_passwords_downloaded": _l("Downloaded one-time passwords"),
+        "course.create": _l("Created a course"),
+        "course.update": _l("Changed a course"),
+        "course.submit": _l("Sent a course for review"),
+        "course.publish": _l("Published a course"),
+        "course.return": _l("Returned a course to its authors"),
+        "course.archive": _l("Archived a course"),
+        "course.assign": _l("Assigned a course"),
+        "ledger_entry.create": _l("Recorded training in a JP ledger"),
+        "ledger_entry.delete": _l("Deleted an entry of a JP ledger"),
     }
 
 

@@ -8,6 +8,10 @@ from lms.auth.access import safe_next
 from lms.auth.forms import LoginForm
 from lms.auth.models import Role, Unit, User
 from lms.core.audit import AuditEntry
+from lms.core.clock import local_date, utcnow
+from lms.courses.models import Course, CourseState
+from lms.learning import services as learning_services
+from lms.records import services as ledger
 from lms.core.i18n import LANG_COOKIE
 from lms.extensions import db
 from lms.partners.models import Institution
@@ -31,10 +35,18 @@ def index():
         ctx["recent"] = db.session.scalars(
             select(AuditEntry).order_by(AuditEntry.id.desc()).limit(5)
         ).all()
+        ctx["in_review"] = db.session.scalar(
+            select(func.count(Course.id)).where(Course.state == CourseState.REVIEW)
+        )
     if current_user.has_role(Role.SUPERVISOR) and current_user.unit:
         ctx["unit_people"] = db.session.scalar(
             select(func.count(User.id)).where(User.unit_id == current_user.unit_id, User.active)
         )
+    if current_user.has_role(Role.ASN):
+        now = utcnow()
+        ctx["learning"] = learning_services.my_learning(current_user)
+        ctx["jp"] = ledger.Progress(ledger.total_jp(current_user, ledger.current_year(now)))
+        ctx["today"] = local_date(now)
     return render_template("core/home.html", **ctx)
 
 
