@@ -49,10 +49,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     storage.init_app(app)
 
     from lms import admin, auth, partners
+    from lms.core import views as core_views
     from lms.courses import views as courses_views
     from lms.learning import views as learning_views
     from lms.records import views as records_views
-    from lms.core import views as core_views
 
     auth.init_app(app)
     app.register_blueprint(core_views.bp)

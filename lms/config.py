@@ -49,5 +49,8 @@ class Defaults:
     #: A profile of argon2.profiles for new password hashes.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 
+    #: Largest upload (and request body); above it the 413 page answers.
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+    #: Where uploaded files go; empty means instance/uploads.
+    UPLOAD_FOLDER = ""
     PEOPLE_PER_PAGE = 25

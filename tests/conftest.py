@@ -276,8 +276,12 @@ def make_course(app):
             module = Module(title=module_title, position=m)
             for i, (lesson_title, kind) in enumerate(module_lessons):
                 module.lessons.append(
-                    Lesson(title=lesson_title, kind=LessonKind(kind), position=i,
-                           body=f"Isi {lesson_title}")
+                    Lesson(
+                        title=lesson_title,
+                        kind=LessonKind(kind),
+                        position=i,
+                        body=f"Isi {lesson_title}",
+                    )
                 )
             course.modules.append(module)
         db.session.add(course)

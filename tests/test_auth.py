@@ -404,8 +404,10 @@ def test_throttle_is_shared_through_redis_when_configured(app_config, make_user)
     r.flushdb()
     config = {**app_config, "REDIS_URL": url}
     config.pop("RATELIMIT_STORAGE_URI")
+    apps = []
     try:
         first = create_app(config)
+        apps.append(first)
         assert first.config["RATELIMIT_STORAGE_URI"] == url
         make_user(nip="199001012015031001")
         first.test_client_class = Client
@@ -413,8 +415,12 @@ def test_throttle_is_shared_through_redis_when_configured(app_config, make_user)
             first.test_client().login("199001012015031001", f"wrong password {i}")
         assert r.dbsize() > 0  # the counters live in Redis
         second = create_app(config)
+        apps.append(second)
         second.test_client_class = Client
         assert second.test_client().login("199001012015031001").status_code == 429
     finally:
         limiter.reset()
         r.flushdb()
+        for each in apps:  # close their database connections now, not at garbage collection
+            with each.app_context():
+                db.engine.dispose()

@@ -53,7 +53,9 @@ def check(stream: IO[bytes], original_name: str | None, allowed: dict[str, str])
     kind = filetype.guess(head)
     if kind is None or kind.mime not in allowed:
         raise UploadRejected(
-            _l("This kind of file is not accepted. Allowed: %(types)s.",
-               types=", ".join(sorted({e.upper() for e in allowed.values()})))
+            _l(
+                "This kind of file is not accepted. Allowed: %(types)s.",
+                types=", ".join(sorted({e.upper() for e in allowed.values()})),
+            )
         )
     return CheckedUpload(stream, kind.mime, allowed[kind.mime], clean_name(name))

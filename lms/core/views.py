@@ -9,12 +9,12 @@ from lms.auth.forms import LoginForm
 from lms.auth.models import Role, Unit, User
 from lms.core.audit import AuditEntry
 from lms.core.clock import local_date, utcnow
-from lms.courses.models import Course, CourseState
-from lms.learning import services as learning_services
-from lms.records import services as ledger
 from lms.core.i18n import LANG_COOKIE
+from lms.courses.models import Course, CourseState
 from lms.extensions import db
+from lms.learning import services as learning_services
 from lms.partners.models import Institution
+from lms.records import services as ledger
 
 bp = Blueprint("core", __name__)
 

@@ -10,7 +10,7 @@ from lms.extensions import db
 
 
 def can_edit(user: User, course: Course) -> bool:
-    """Admins edit BKPSDM's courses and review everyone's; partner staff only their institution's."""
+    """Admins edit any course (BKPSDM's, and partners' in review); partners only their own."""
     if not user.is_authenticated:
         return False
     if user.has_role(Role.ADMIN):

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lms.auth.models import Role, User, UserRole
+from lms.core.pdf import render_pdf
 from lms.core.storage import storage
 from lms.courses.models import (
     CompetencyType,
@@ -51,9 +52,7 @@ resmi. Evaluasi pelaksanaannya paling sedikit sekali setahun.</p>
 
 
 def _handout_pdf() -> bytes:
-    import weasyprint
-
-    return weasyprint.HTML(string=HANDOUT).write_pdf()
+    return render_pdf(HANDOUT)
 
 
 # code, slug, title, owner (None = BKPSDM), competency, mode, JP, state, summary, description,

@@ -31,8 +31,9 @@ def _insert_ignoring_duplicate(model, **values) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    # RETURNING, not rowcount: drivers disagree on the rowcount of ON CONFLICT DO NOTHING.
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    return db.session.execute(statement).first() is not None
 
 
 # Enrollment -------------------------------------------------------------------------------

@@ -2,11 +2,13 @@
 
 import io
 from datetime import date, datetime
+from html import escape
 
 from sqlalchemy import select
 
 from lms.auth.models import User, find_by_login
 from lms.core.clock import local_date
+from lms.core.pdf import render_pdf
 from lms.core.storage import storage
 from lms.extensions import db
 from lms.records.models import EntryKind, LedgerEntry
@@ -63,28 +65,10 @@ ENTRIES = [
 
 def _evidence_pdf(title: str) -> bytes:
     """A one-page PDF standing in for a scanned certificate."""
-    text = title.replace("\\", "").replace("(", "").replace(")", "")
-    stream = f"BT /F1 18 Tf 72 720 Td (Sertifikat: {text}) Tj ET".encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return render_pdf(
+        f"<!doctype html><html lang=id><body style='font-family:sans-serif'>"
+        f"<h1>Sertifikat</h1><p>{escape(title)}</p></body></html>"
     )
-    return bytes(out)
 
 
 def _safe_date(year: int, month: int, day: int, latest: date) -> date:
