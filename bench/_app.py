@@ -4,8 +4,6 @@ import os
 import tempfile
 
 from lms import create_app
-from lms.auth.demo import load as load_demo
-from lms.core.clock import utcnow
 from lms.extensions import db
 
 
@@ -23,8 +21,8 @@ def demo_app():
     )
     with app.app_context():
         db.create_all()
-        load_demo(utcnow())
-        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["lms", "demo"])  # every feature's demo data
+    assert result.exit_code == 0, result.output
     return app
 
 

@@ -13,14 +13,8 @@ from bench._app import demo_app, login  # noqa: E402
 
 BUDGET = 14 * 1024
 ROLES = [None, "199001012015031001", "mitra@kampus.demo", "supervisor@bina.demo", "admin@bina.demo"]
-ARGS = {
-    "user_id": 3,
-    "unit_id": 1,
-    "institution_id": 1,
-    "token": "x",
-    "lang": "en",
-    "filename": "app.css",
-}
+#: The same sample arguments as the access test, pointing at demo rows.
+from tests.test_access import ARGS  # noqa: E402
 
 
 def main() -> None:
