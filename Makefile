@@ -31,8 +31,10 @@ db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask lms demo --if-empty
 
+# The web server, and the job worker beside it (periodic sweeps, bulk jobs); both stop together.
 run: db
-	$(BIN)/gunicorn -c python:lms.core.gunicorn_conf wsgi:app
+	$(BIN)/flask lms worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn -c python:lms.core.gunicorn_conf wsgi:app
 
 dev: db
 	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000

@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from lms.core import assets, errors, i18n, markdown, security, storage
+    from lms.core import assets, errors, i18n, jobs, markdown, security, storage
     from lms.core import db as core_db
 
     ext.db.init_app(app)
@@ -47,10 +47,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     markdown.init_app(app)
     storage.init_app(app)
+    jobs.init_app(app)
 
     from lms import admin, auth, partners
     from lms.core import views as core_views
     from lms.courses import views as courses_views
+    from lms.exams import tasks as _exam_tasks  # noqa: F401  (jobs known to every process)
+    from lms.exams import views as exams_views
     from lms.learning import views as learning_views
     from lms.records import views as records_views
 
@@ -62,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(courses_views.bp)
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(records_views.bp)
+    app.register_blueprint(exams_views.bp)
 
     from lms.cli import lms_cli
 

@@ -7,14 +7,24 @@ from sqlalchemy import func, select
 from lms.admin.cli import import_people_command
 from lms.auth.cli import create_admin_command
 from lms.core.clock import utcnow
+from lms.core.jobs import worker_command
+from lms.exams.cli import sweep_attempts_command
 from lms.extensions import db
 
 lms_cli = AppGroup("lms", help="Bina ASN commands.")
 lms_cli.add_command(create_admin_command)
 lms_cli.add_command(import_people_command)
+lms_cli.add_command(worker_command)
+lms_cli.add_command(sweep_attempts_command)
 
 #: Each feature's demo loader, in dependency order: load(now) -> list of lines to print.
-DEMO_LOADERS = ("lms.auth.demo", "lms.courses.demo", "lms.learning.demo", "lms.records.demo")
+DEMO_LOADERS = (
+    "lms.auth.demo",
+    "lms.courses.demo",
+    "lms.learning.demo",
+    "lms.records.demo",
+    "lms.exams.demo",
+)
 
 
 @lms_cli.command("demo")

@@ -46,6 +46,11 @@ class Defaults:
         "image/svg+xml",
     ]
 
+    #: Run background jobs inline, in the request; None means inline when TESTING.
+    JOBS_IMMEDIATE: bool | None = None
+    #: Seconds after an exam's deadline in which saves already in flight are still accepted.
+    EXAM_SAVE_GRACE_SECONDS = 15
+
     #: A profile of argon2.profiles for new password hashes.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
 

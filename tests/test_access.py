@@ -70,6 +70,30 @@ ACCESS = {
     "records.add_entry": ADMIN,
     "records.delete_entry": ADMIN,
     "records.evidence": LOGGED_IN,
+    # Exams: question banks and exam settings for a course's editors; attempts for their owners.
+    "exams.bank": AUTHOR,
+    "exams.add_category": AUTHOR,
+    "exams.rename_category": AUTHOR,
+    "exams.new_question": AUTHOR,
+    "exams.edit_question": AUTHOR,
+    "exams.delete_question": AUTHOR,
+    "exams.restore_question": AUTHOR,
+    "exams.import_questions": AUTHOR,
+    "exams.confirm_import": AUTHOR,
+    "exams.bank_template": AUTHOR,
+    "exams.export_gift": AUTHOR,
+    "exams.export_xlsx": AUTHOR,
+    "exams.course_exams": LOGGED_IN,
+    "exams.new_exam": AUTHOR,
+    "exams.edit_exam": AUTHOR,
+    "exams.save_override": AUTHOR,
+    "exams.delete_override": AUTHOR,
+    "exams.show": LOGGED_IN,
+    "exams.start": LOGGED_IN,
+    "exams.attempt": LOGGED_IN,
+    "exams.save_answer": LOGGED_IN,
+    "exams.submit": LOGGED_IN,
+    "exams.result": LOGGED_IN,
 }
 
 #: Values for URL arguments; ids point at demo rows.
@@ -86,6 +110,12 @@ ARGS = {
     "file_id": 1,
     "entry_id": 1,
     "fmt": "csv",
+    "exam_id": 1,
+    "override_id": 1,
+    "attempt_id": 1,
+    "position": 1,
+    "category_id": 1,
+    "question_id": 1,
 }
 
 
@@ -139,8 +169,9 @@ LETS_IN = {
     SUPERVISOR: {"supervisor", "admin"},
     ADMIN: {"admin"},
 }
-#: Let in: the page, a redirect, or a refusal about the object (not theirs, or not found).
-ALLOWED = {200, 302, 403, 404}
+#: Let in: the page, a redirect, a form's refusal of empty input (422), or a refusal about the
+#: object (not theirs, or not found).
+ALLOWED = {200, 302, 403, 404, 422}
 
 
 @pytest.mark.parametrize("who", list(WHO))

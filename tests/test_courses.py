@@ -579,7 +579,7 @@ def test_video_links_must_be_http(admin_client, make_course, url):
     assert lesson.kind is LessonKind.TEXT and lesson.video_url == ""
 
 
-def test_exam_lessons_can_be_listed_and_show_coming_soon(admin_client, make_course):
+def test_exam_lessons_say_not_open_until_an_exam_is_linked(admin_client, make_course):
     course = make_course(state="draft")
     module = course.modules[0]
     admin_client.post_form(
@@ -588,7 +588,7 @@ def test_exam_lessons_can_be_listed_and_show_coming_soon(admin_client, make_cour
     )
     assert module.lessons[-1].kind is LessonKind.EXAM
     body = page_text(admin_client.get(f"/kursus/{course.slug}/pratinjau"))
-    assert message(admin_client.application, "Coming soon: this exam will open here.") in body
+    assert message(admin_client.application, "This exam is not open yet.") in body
 
 
 def test_preview_shows_every_lesson_in_order(admin_client, make_course):
@@ -626,7 +626,7 @@ def test_lesson_body_needs_only_the_lesson(app, make_course):
             )
             for lesson in course.lessons
         }
-        soon = gettext("Coming soon: this exam will open here.")
+        soon = gettext("This exam is not open yet.")
         no_file = gettext("The file for this lesson has not been uploaded yet.")
     assert "<strong>Tebal</strong>" in out["T"]
     assert 'href="https://video.example.id/v"' in out["V"] and "<iframe" not in out["V"]

@@ -41,6 +41,14 @@ def action_labels() -> dict:
         "course.assign": _l("Assigned a course"),
         "ledger_entry.create": _l("Recorded training in a JP ledger"),
         "ledger_entry.delete": _l("Deleted an entry of a JP ledger"),
+        "bank.import": _l("Imported questions"),
+        "question.delete": _l("Deleted a question"),
+        "question.retire": _l("Retired a question"),
+        "exam.create": _l("Created an exam"),
+        "exam.update": _l("Changed an exam"),
+        "exam_override.create": _l("Gave someone other exam terms"),
+        "exam_override.update": _l("Changed someone's exam terms"),
+        "exam_override.delete": _l("Removed someone's exam terms"),
     }
 
 

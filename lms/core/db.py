@@ -53,6 +53,24 @@ def taken(column, value: str | None, *, other_than=None) -> bool:
     return db.session.scalar(q) is not None
 
 
+def insert_if_absent(model, **values) -> int | None:
+    """Insert a row unless a unique constraint already holds one; the new id, or None.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING RETURNING id), so a double click or two
+    requests at once never raise an IntegrityError nor leave the session failed. RETURNING, not
+    rowcount: drivers disagree on the rowcount of ON CONFLICT DO NOTHING.
+    """
+    from lms.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
+    row = db.session.execute(statement).first()
+    return row[0] if row else None
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):

@@ -8,6 +8,9 @@ from lms.auth.models import Role, User
 from lms.courses.models import Course, CourseState
 from lms.extensions import db
 
+#: The roles that author courses, their question banks and exams.
+AUTHORS = (Role.ADMIN, Role.PARTNER)
+
 
 def can_edit(user: User, course: Course) -> bool:
     """Admins edit any course (BKPSDM's, and partners' in review); partners only their own."""

@@ -22,7 +22,12 @@ from lms.auth.models import Role, User
 from lms.core import uploads
 from lms.core.clock import utcnow
 from lms.courses import services
-from lms.courses.access import can_edit, get_course_for_edit_or_404, get_visible_course_or_404
+from lms.courses.access import (
+    AUTHORS,
+    can_edit,
+    get_course_for_edit_or_404,
+    get_visible_course_or_404,
+)
 from lms.courses.forms import CourseForm, LessonForm, ReturnForm
 from lms.courses.models import (
     CompetencyType,
@@ -41,7 +46,6 @@ from lms.extensions import db, htmx
 
 bp = Blueprint("courses", __name__)
 
-AUTHORS = (Role.ADMIN, Role.PARTNER)
 CATALOG_PER_PAGE = 12
 MANAGE_PER_PAGE = 25
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from lms.auth.models import Role, Unit, User, UserRole
 from lms.auth.nip import NipError, check_nip
 from lms.core import audit
+from lms.core.db import insert_if_absent
 from lms.courses.models import Course, CourseState, Lesson, LessonKind, Module
 from lms.extensions import db
 from lms.learning.completion import check_completion, done_lesson_ids
@@ -19,21 +20,6 @@ from lms.learning.models import Enrollment, EnrollmentSource, LessonProgress
 
 class EnrollmentClosed(ValueError):
     """The course does not take self-enrollment now."""
-
-
-def _insert_ignoring_duplicate(model, **values) -> bool:
-    """Insert a row unless a unique constraint already holds one; True when inserted.
-
-    One statement, so a double click or two requests at once never raise an IntegrityError
-    and never leave the session in a failed state.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # RETURNING, not rowcount: drivers disagree on the rowcount of ON CONFLICT DO NOTHING.
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model.id)
-    return db.session.execute(statement).first() is not None
 
 
 # Enrollment -------------------------------------------------------------------------------
@@ -63,7 +49,7 @@ def enroll(course: Course, user: User, *, now: datetime) -> Enrollment:
         return existing
     if not may_self_enroll(course, user):
         raise EnrollmentClosed(course.slug)
-    _insert_ignoring_duplicate(
+    insert_if_absent(
         Enrollment,
         course_id=course.id,
         user_id=user.id,
@@ -121,8 +107,11 @@ def mark_done(
     enrollment: Enrollment, lesson: Lesson, *, now: datetime, how: str = "marked"
 ) -> bool:
     """Record the lesson as done (once) and check completion; True when newly done."""
-    new = _insert_ignoring_duplicate(
-        LessonProgress, enrollment_id=enrollment.id, lesson_id=lesson.id, done_at=now, how=how
+    new = (
+        insert_if_absent(
+            LessonProgress, enrollment_id=enrollment.id, lesson_id=lesson.id, done_at=now, how=how
+        )
+        is not None
     )
     if new:
         db.session.expire(enrollment, ["progress"])

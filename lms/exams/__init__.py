@@ -1,0 +1,1 @@
+"""Timed exams: question banks, attempts that never lose an answer, grading."""
