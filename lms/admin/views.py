@@ -25,7 +25,7 @@ from lms.admin.forms import (
 from lms.auth import services
 from lms.auth.access import require_role
 from lms.auth.models import Role, Unit, User
-from lms.core.audit import AuditEntry
+from lms.core.audit import AuditEntry, client_ip
 from lms.core.clock import utcnow
 from lms.extensions import db, htmx
 from lms.partners.models import Institution
@@ -36,10 +36,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.before_request
 def _admins_only():
     require_role(Role.ADMIN)
-
-
-def _ip() -> str:
-    return request.remote_addr or ""
 
 
 def get_person_or_404(user_id: int) -> User:
@@ -136,7 +132,7 @@ def new_person():
     if form.validate_on_submit():
         try:
             password = services.save_person(
-                user, _person_data(form), actor=current_user, now=utcnow(), ip=_ip()
+                user, _person_data(form), actor=current_user, now=utcnow(), ip=client_ip()
             )
         except services.AccountError as e:
             db.session.rollback()
@@ -154,7 +150,7 @@ def edit_person(user_id: int):
     if form.validate_on_submit():
         try:
             services.save_person(
-                user, _person_data(form), actor=current_user, now=utcnow(), ip=_ip()
+                user, _person_data(form), actor=current_user, now=utcnow(), ip=client_ip()
             )
         except services.AccountError as e:
             db.session.rollback()
@@ -174,7 +170,7 @@ def set_person_active(user_id: int):
         abort(400)
     active = request.form.get("active") == "1"
     try:
-        services.set_active(user, active, actor=current_user, now=utcnow(), ip=_ip())
+        services.set_active(user, active, actor=current_user, now=utcnow(), ip=client_ip())
     except services.AccountError as e:
         flash(str(e), "error")
     else:
@@ -188,7 +184,7 @@ def reset_person_password(user_id: int):
     user = get_person_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    password = services.reset_password(user, actor=current_user, now=utcnow(), ip=_ip())
+    password = services.reset_password(user, actor=current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
     return render_template("admin/password_issued.html", person=user, password=password)
 
@@ -222,7 +218,7 @@ def _save_unit_from(form: UnitForm, unit: Unit) -> bool:
         "active": form.active.data,
     }
     try:
-        services.save_unit(unit, data, actor=current_user, now=utcnow(), ip=_ip())
+        services.save_unit(unit, data, actor=current_user, now=utcnow(), ip=client_ip())
     except services.AccountError as e:
         db.session.rollback()
         flash(str(e), "error")
@@ -251,7 +247,7 @@ def import_people():
     if form.validate_on_submit():
         upload = form.file.data
         report = importing.import_people(
-            upload.stream, upload.filename, actor=current_user, now=utcnow(), ip=_ip()
+            upload.stream, upload.filename, actor=current_user, now=utcnow(), ip=client_ip()
         )
         db.session.commit()
         return render_template("admin/import_report.html", report=report, form=ConfirmForm())
@@ -266,7 +262,7 @@ def import_passwords(token: str):
     batch = importing.batch_by_token(token)
     if batch is None:
         abort(404)
-    data = importing.take_credentials(batch, actor=current_user, now=utcnow(), ip=_ip())
+    data = importing.take_credentials(batch, actor=current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
     if data is None:
         flash(_("These one-time passwords were already downloaded and have been erased."), "error")

@@ -17,6 +17,7 @@ from lms.auth import services
 from lms.auth.access import safe_next
 from lms.auth.forms import ChangePasswordForm, FirstPasswordForm, LoginForm
 from lms.auth.passwords import PasswordRejected, verify_password
+from lms.core.audit import client_ip
 from lms.core.clock import utcnow
 from lms.extensions import db, limiter
 
@@ -65,7 +66,7 @@ def login():
         return redirect(safe_next(form.next.data) or url_for("core.index"))
     if form.validate_on_submit():
         user = services.authenticate(
-            form.identifier.data, form.password.data, now=utcnow(), ip=request.remote_addr or ""
+            form.identifier.data, form.password.data, now=utcnow(), ip=client_ip()
         )
         if user is None:
             g.login_failed = True
@@ -84,7 +85,7 @@ def login():
 @bp.post("/keluar")
 @login_required
 def logout():
-    services.logout(current_user, now=utcnow(), ip=request.remote_addr or "")
+    services.logout(current_user, now=utcnow(), ip=client_ip())
     db.session.commit()
     logout_user()
     session.clear()
@@ -124,9 +125,7 @@ def first_password():
 def _apply_new_password(form) -> bool:
     user = current_user._get_current_object()
     try:
-        services.change_password(
-            user, form.new_password.data, now=utcnow(), ip=request.remote_addr or ""
-        )
+        services.change_password(user, form.new_password.data, now=utcnow(), ip=client_ip())
     except PasswordRejected as e:
         form.new_password.errors.append(str(e))
         return False

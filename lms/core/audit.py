@@ -74,6 +74,13 @@ class AuditEntry(db.Model):
         return str(action_labels().get(self.action, self.action))
 
 
+def client_ip() -> str:
+    """The address of the request being handled, as the log records it (views only)."""
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
 def _clean(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None

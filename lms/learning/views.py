@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from lms.auth.access import require_role
 from lms.auth.models import Role, Unit
+from lms.core.audit import client_ip
 from lms.core.clock import local_date, utcnow
 from lms.core.storage import storage
 from lms.courses.access import can_edit, can_see, get_visible_course_or_404
@@ -56,10 +57,6 @@ def _register_globals(state) -> None:
 
 def _today():
     return local_date(utcnow())
-
-
-def _ip() -> str:
-    return request.remote_addr or ""
 
 
 def _learner_enrollment(course: Course) -> Enrollment | None:
@@ -272,7 +269,7 @@ def assign():
             now=utcnow(),
             target=chosen.audit,
             not_found=chosen.not_found,
-            ip=_ip(),
+            ip=client_ip(),
         )
         db.session.commit()
         return render_template(

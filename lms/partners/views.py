@@ -1,10 +1,11 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from lms.auth.access import role_required
 from lms.auth.models import Role, User
+from lms.core.audit import client_ip
 from lms.core.clock import utcnow
 from lms.extensions import db
 from lms.partners import services
@@ -41,9 +42,7 @@ def _form(inst: Institution) -> InstitutionForm:
 def _save(form: InstitutionForm, inst: Institution) -> bool:
     data = {"name": form.name.data, "type": form.type.data, "active": form.active.data}
     try:
-        services.save_institution(
-            inst, data, actor=current_user, now=utcnow(), ip=request.remote_addr or ""
-        )
+        services.save_institution(inst, data, actor=current_user, now=utcnow(), ip=client_ip())
     except services.InstitutionError as e:
         db.session.rollback()
         flash(str(e), "error")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from lms.auth.access import require_role
 from lms.auth.models import Role, Unit, User
+from lms.core.audit import client_ip
 from lms.core.clock import local_date, utcnow
 from lms.core.storage import storage
 from lms.core.uploads import EVIDENCE_TYPES, UploadRejected, check
@@ -31,10 +32,6 @@ bp = Blueprint("records", __name__, url_prefix="/riwayat")
 @bp.context_processor
 def _helpers() -> dict:
     return {"day": lambda d: format_date(d, "medium"), "kinds": kind_labels()}
-
-
-def _ip() -> str:
-    return request.remote_addr or ""
 
 
 def _year():
@@ -128,7 +125,7 @@ def add_entry(user_id: int):
             evidence = check(upload.stream, upload.filename, EVIDENCE_TYPES)
             data = {name: form[name].data for name in services.ENTRY_FIELDS}
             entry = services.add_entry(
-                person, data, evidence, actor=current_user, now=utcnow(), ip=_ip()
+                person, data, evidence, actor=current_user, now=utcnow(), ip=client_ip()
             )
         except UploadRejected as e:
             form.evidence.errors = [*form.evidence.errors, str(e)]
@@ -151,7 +148,7 @@ def delete_entry(entry_id: int):
         abort(400)
     person_id, year = entry.user_id, entry.end_date.year
     try:
-        key = services.delete_entry(entry, actor=current_user, now=utcnow(), ip=_ip())
+        key = services.delete_entry(entry, actor=current_user, now=utcnow(), ip=client_ip())
     except services.LedgerError as e:
         flash(str(e), "error")
     else:
