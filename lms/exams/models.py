@@ -69,6 +69,9 @@ class Question(db.Model):
     points: Mapped[Decimal] = mapped_column(POINTS, default=Decimal(1))
     #: General feedback shown after the attempt, as the exam's review setting allows.
     feedback: Mapped[str] = mapped_column(Text, default="")
+    #: An optional picture shown with the text (a storage key and its checked media type).
+    image_key: Mapped[str] = mapped_column(String(64), default="")
+    image_type: Mapped[str] = mapped_column(String(50), default="")
     #: Retired questions stay for the attempts that used them but are drawn no more.
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -275,5 +278,14 @@ class Answer(db.Model):
     comment: Mapped[str] = mapped_column(Text, default="")
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A learner's objection to a graded essay (once): the first grading is kept here and the
+    #: essay goes back to the queue for a second, different grader.
+    objection: Mapped[str] = mapped_column(Text, default="")
+    objected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_score: Mapped[Decimal | None] = mapped_column(POINTS)
+    first_comment: Mapped[str] = mapped_column(Text, default="")
+    first_graded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
 
     attempt_question: Mapped[AttemptQuestion] = relationship(back_populates="answer")
