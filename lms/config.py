@@ -58,4 +58,7 @@ class Defaults:
     MAX_CONTENT_LENGTH = 100 * 1024 * 1024
     #: Where uploaded files go; empty means instance/uploads.
     UPLOAD_FOLDER = ""
+    #: Largest picture in a question, in bytes: it is loaded on a learner's phone during a
+    #: timed exam.
+    QUESTION_IMAGE_MAX_BYTES = 512 * 1024
     PEOPLE_PER_PAGE = 25

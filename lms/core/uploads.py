@@ -18,6 +18,13 @@ LESSON_TYPES = {
 }
 #: Evidence of training done elsewhere: a scan or a PDF.
 EVIDENCE_TYPES = {k: v for k, v in LESSON_TYPES.items() if v in ("pdf", "png", "jpg")}
+#: A picture in a question: what every phone's browser shows (no SVG: it may carry script).
+IMAGE_TYPES = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
 #: Enough of the head of a file for every signature filetype knows, Office ZIPs included.
 HEAD = 8192
 
@@ -41,8 +48,20 @@ def clean_name(name: str | None) -> str:
     return name[:200] or "berkas"
 
 
-def check(stream: IO[bytes], original_name: str | None, allowed: dict[str, str]) -> CheckedUpload:
-    """Identify the file by its first bytes; refuse a type not in `allowed`."""
+def size_text(size: int) -> str:
+    """A size limit as people read it: 512 KB, 5 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
+def check(
+    stream: IO[bytes],
+    original_name: str | None,
+    allowed: dict[str, str],
+    max_bytes: int | None = None,
+) -> CheckedUpload:
+    """Identify the file by its first bytes; refuse a type not in `allowed` or above `max_bytes`."""
     name = original_name or ""
     if "\x00" in name:
         raise UploadRejected(_l("The file name is not valid."))
@@ -50,6 +69,14 @@ def check(stream: IO[bytes], original_name: str | None, allowed: dict[str, str])
     stream.seek(0)
     if not head:
         raise UploadRejected(_l("The file is empty."))
+    if max_bytes is not None:
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        if size > max_bytes:
+            raise UploadRejected(
+                _l("The file is larger than %(limit)s.", limit=size_text(max_bytes))
+            )
     kind = filetype.guess(head)
     if kind is None or kind.mime not in allowed:
         raise UploadRejected(

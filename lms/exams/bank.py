@@ -5,6 +5,7 @@ stored and parsed for a preview, then parsed again from the stored copy when the
 (the page carries only a signed reference to the stored file, never the questions themselves).
 """
 
+import contextlib
 import hashlib
 import io
 from collections import Counter
@@ -21,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.core import audit
 from lms.core.storage import storage
-from lms.core.uploads import clean_name
+from lms.core.uploads import IMAGE_TYPES, CheckedUpload, clean_name
 from lms.courses.models import Course
 from lms.exams import formats
 from lms.exams.formats import OptionData, QuestionData
@@ -167,6 +168,40 @@ def remove_question(question: Question, *, now: datetime, actor) -> bool:
     db.session.delete(question)
     db.session.flush()
     return True
+
+
+def set_image(
+    question: Question, upload: CheckedUpload | None, remove: bool, *, now: datetime
+) -> str | None:
+    """Store a new picture for the question, or take its picture away.
+
+    Returns the key of the old file when no attempt can show it (the question was never drawn),
+    for the caller to delete once this is committed; None when there is nothing to delete. An
+    attempt's snapshot names the picture it started with, so that file is kept for good.
+    """
+    if upload is None and not remove:
+        return None
+    if upload is not None and upload.content_type not in IMAGE_TYPES:
+        raise BankError(_("This kind of file is not accepted."))
+    old = question.image_key
+    if upload is not None:
+        stored = storage().save(upload.stream)
+        question.image_key, question.image_type = stored.key, upload.content_type
+    else:
+        question.image_key, question.image_type = "", ""
+    question.updated_at = now
+    db.session.flush()
+    if not old or old == question.image_key or is_used(question):
+        return None
+    return old
+
+
+def delete_image_file(key: str | None) -> None:
+    """Delete a picture's file, after the change that let it go is committed."""
+    # An orphan file harms no one; the page must not fail for it.
+    if key:
+        with contextlib.suppress(OSError, ValueError):
+            storage().delete(key)
 
 
 def restore_question(question: Question, *, now: datetime) -> None:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     FieldList,
     Form,
     FormField,
@@ -16,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.core.uploads import IMAGE_TYPES, size_text
 from lms.exams import formats
 from lms.exams.formats import ONE, ZERO, OptionData, QuestionData
 from lms.exams.models import Question, QuestionType
@@ -77,6 +79,16 @@ class QuestionForm(FlaskForm):
         description=_l("Shown after the exam, as the exam's review setting allows; optional."),
         render_kw={"rows": 2},
     )
+    image = FileField(_l("Picture"), render_kw={"accept": ",".join(IMAGE_TYPES)})
+    remove_image = BooleanField(_l("Remove the picture"))
+
+    def __init__(self, *args, image_limit: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.image.description = _l(
+            "Optional: a PNG, JPEG, WebP or GIF file of at most %(limit)s, shown under the "
+            "question. A new file replaces the current picture.",
+            limit=size_text(image_limit),
+        )
 
     def to_data(self, qtype: QuestionType, category: str = "") -> QuestionData:
         """The question as typed; ValueError says what is wrong."""

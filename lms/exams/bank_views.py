@@ -1,11 +1,12 @@
 """Pages of a course's question bank, for the people who may edit the course."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from slugify import slugify
 
 from lms.auth.access import role_required
+from lms.core import uploads
 from lms.core.clock import utcnow
 from lms.courses.access import AUTHORS, get_course_for_edit_or_404
 from lms.exams import bank, formats
@@ -108,8 +109,26 @@ def rename_category(slug: str, category_id: int):
     return redirect(url_for("exams.bank", slug=slug))
 
 
+def _checked_image(form: QuestionForm) -> uploads.CheckedUpload | None:
+    """The uploaded picture, checked by its content and size; None if none was sent or it is
+    refused (then the form says why)."""
+    sent = form.image.data
+    if not sent or not sent.filename:
+        return None
+    try:
+        return uploads.check(
+            sent.stream,
+            sent.filename,
+            uploads.IMAGE_TYPES,
+            max_bytes=current_app.config["QUESTION_IMAGE_MAX_BYTES"],
+        )
+    except uploads.UploadRejected as e:
+        form.image.errors = [*form.image.errors, str(e)]
+        return None
+
+
 def _question_page(course, question: Question | None, qtype: QuestionType):
-    form = QuestionForm()
+    form = QuestionForm(image_limit=current_app.config["QUESTION_IMAGE_MAX_BYTES"])
     cats = bank.categories(course)
     form.category_id.choices = [(c.id, c.name) for c in cats]
     if request.method == "GET":
@@ -118,21 +137,26 @@ def _question_page(course, question: Question | None, qtype: QuestionType):
         elif request.args.get("kategori", type=int):
             form.category_id.data = request.args.get("kategori", type=int)
     error = ""
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    image = _checked_image(form) if form.is_submitted() else None
+    if valid and not form.image.errors:
         new_name = (form.new_category.data or "").strip()
         category = bank.get_category(course, form.category_id.data or 0)
+        now = utcnow()
         try:
             if new_name:
                 category = bank.category_for(course, new_name)
             if category is None:
                 raise ValueError(_("Choose a category or name a new one."))
             data = form.to_data(qtype, category.name)
-            saved = bank.save_question(question or Question(), course, data, category, now=utcnow())
+            saved = bank.save_question(question or Question(), course, data, category, now=now)
+            unused = bank.set_image(saved, image, bool(form.remove_image.data), now=now)
         except ValueError as e:  # BankError too
             db.session.rollback()
             error = str(e)
         else:
             db.session.commit()
+            bank.delete_image_file(unused)
             flash(_("Question saved."), "success")
             anchor = f"q{saved.id}"
             return redirect(url_for("exams.bank", slug=course.slug, _anchor=anchor))
@@ -179,9 +203,11 @@ def delete_question(slug: str, question_id: int):
     question = get_question_or_404(course, question_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    image_key = question.image_key
     deleted = bank.remove_question(question, now=utcnow(), actor=current_user)
     db.session.commit()
     if deleted:
+        bank.delete_image_file(image_key)  # no attempt drew the question, so none shows it
         flash(_("Question deleted."), "success")
     else:
         flash(
