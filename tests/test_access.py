@@ -94,6 +94,16 @@ ACCESS = {
     "exams.save_answer": LOGGED_IN,
     "exams.submit": LOGGED_IN,
     "exams.result": LOGGED_IN,
+    # Essay grading for the exam's owners; an objection by the attempt's owner.
+    "exams.grading_queue": AUTHOR,
+    "exams.grade_answer": AUTHOR,
+    "exams.grading_image": AUTHOR,
+    "exams.regrade": AUTHOR,
+    "exams.object_to_grade": LOGGED_IN,
+    "exams.statistics": AUTHOR,
+    "exams.statistics_xlsx": AUTHOR,
+    "exams.question_image": AUTHOR,
+    "exams.attempt_image": LOGGED_IN,
 }
 
 #: Values for URL arguments; ids point at demo rows.
@@ -116,6 +126,7 @@ ARGS = {
     "position": 1,
     "category_id": 1,
     "question_id": 1,
+    "answer_id": 1,  # the demo essay waiting for a grade (see lms/exams/demo.py)
 }
 
 

@@ -3,6 +3,7 @@
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from lms.auth import passwords
 from lms.auth.views import bp
@@ -28,7 +29,9 @@ def init_app(app: Flask) -> None:
         user_id, _, version = token.partition(":")
         if not (user_id.isdigit() and version.isdigit()):
             return None
-        user = db.session.get(User, int(user_id))
+        # Only the row: the unit, institution and roles load when a page asks for them (most
+        # htmx requests, an exam answer's save among them, need none).
+        user = db.session.get(User, int(user_id), options=[lazyload("*")])
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user

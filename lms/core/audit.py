@@ -49,6 +49,10 @@ def action_labels() -> dict:
         "exam_override.create": _l("Gave someone other exam terms"),
         "exam_override.update": _l("Changed someone's exam terms"),
         "exam_override.delete": _l("Removed someone's exam terms"),
+        "answer.grade": _l("Graded an essay"),
+        "answer.objection": _l("Objected to an essay's grade"),
+        "answer.second_grade": _l("Graded an essay again after an objection"),
+        "attempt.regrade": _l("Regraded an attempt after a change of the answer key"),
     }
 
 

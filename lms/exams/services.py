@@ -8,6 +8,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -308,6 +309,9 @@ def snapshot_of(question: Question, rng: random.Random, shuffle: bool) -> dict:
         "points": str(question.points),
         "feedback": question.feedback,
         "options": options,
+        # The picture's file is never deleted while a snapshot may name it (see bank.py).
+        "image_key": question.image_key or "",
+        "image_type": question.image_type or "",
     }
 
 
@@ -394,6 +398,8 @@ def start_attempt(
 
 @dataclass(frozen=True)
 class SaveResult:
+    item: AttemptQuestion
+    #: The answer now stored: this save's, or the newer one that made this save stale.
     answer: Answer | None
     #: False when a newer (or the same) save was already stored, so this one changed nothing.
     stored: bool
@@ -436,7 +442,9 @@ def save_answer(
 ) -> SaveResult:
     """Upsert the answer to one question, unless a save with a higher or equal seq is stored.
 
-    Refused (SaveRefused) once the attempt is submitted or past its deadline plus the grace.
+    Raises ExamError if the attempt has no such question, SaveRefused once the attempt is
+    submitted or past its deadline plus the grace. Two writes, kept together: the write lock
+    (SQLite's, or the attempt row's) is held from the first to the caller's commit.
     """
     item = question_at(attempt, position)
     if item is None:
@@ -444,38 +452,48 @@ def save_answer(
     if not accepts_saves(attempt, now, config):
         expire_if_due(attempt, now, config)
         raise SaveRefused(_("Time is up: this answer was not saved. Answers saved before stay."))
+    value = clean_value(item.snapshot, raw)
     # Lock the attempt row (a no-op update) so that a submit running now waits or wins.
     locked = db.session.execute(
         update(Attempt)
         .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.IN_PROGRESS)
+        .values(state=AttemptState.IN_PROGRESS),
+        execution_options={"synchronize_session": False},  # nothing changes in memory
     )
     if locked.rowcount != 1:
         db.session.refresh(attempt)
         raise SaveRefused(_("This attempt has been submitted: this answer was not saved."))
-    value = clean_value(item.snapshot, raw)
-    if db.session.get_bind().dialect.name == "postgresql":
+    row = {"attempt_question_id": item.id, "value": value, "seq": seq, "flagged": flagged}
+    answer = db.session.scalar(
+        _upsert_answer(db.session.get_bind().dialect.name).values(saved_at=now, comment="", **row),
+        execution_options={"populate_existing": True},
+    )
+    if answer is not None:
+        return SaveResult(item=item, answer=answer, stored=True)
+    stored = db.session.scalar(
+        select(Answer).where(Answer.attempt_question_id == item.id),
+        execution_options={"populate_existing": True},
+    )
+    return SaveResult(item=item, answer=stored, stored=False)
+
+
+@cache
+def _upsert_answer(dialect: str):
+    """INSERT ... ON CONFLICT DO UPDATE ... WHERE stored seq < new seq, RETURNING the answer.
+
+    Built once per dialect (the statement is the same for every save; only values differ).
+    """
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Answer).values(
-        attempt_question_id=item.id, value=value, seq=seq, flagged=flagged, saved_at=now, comment=""
-    )
-    statement = statement.on_conflict_do_update(
+    statement = insert(Answer)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
         index_elements=[Answer.attempt_question_id],
-        set_={
-            "value": statement.excluded.value,
-            "seq": statement.excluded.seq,
-            "flagged": statement.excluded.flagged,
-            "saved_at": statement.excluded.saved_at,
-        },
-        where=Answer.seq < statement.excluded.seq,
-    ).returning(Answer.id)
-    stored = db.session.execute(statement).first() is not None
-    answer = db.session.scalar(select(Answer).where(Answer.attempt_question_id == item.id))
-    if answer is not None:
-        db.session.refresh(answer)
-    return SaveResult(answer=answer, stored=stored)
+        set_={"value": new.value, "seq": new.seq, "flagged": new.flagged, "saved_at": new.saved_at},
+        where=Answer.seq < new.seq,
+    ).returning(Answer)
 
 
 def answers_by_position(attempt: Attempt) -> dict[int, Answer]:
@@ -557,16 +575,39 @@ def _close(attempt: Attempt, *, finished_at: datetime, now: datetime) -> bool:
     db.session.refresh(attempt)
     if done.rowcount != 1:
         return False
-    grade(attempt)
     attempt.receipt = receipt_of(attempt)
-    db.session.flush()
-    if attempt.passed:
-        _check_course_completion(attempt, now)
+    recompute(attempt, now=now)
     return True
 
 
+def recompute(attempt: Attempt, *, now: datetime) -> None:
+    """Grade the attempt again and, if it passes now, check the course's completion.
+
+    A completion (and its JP credit) once recorded stays, even if a later grade fails the attempt.
+    """
+    grade(attempt)
+    db.session.flush()
+    if attempt.passed:
+        _check_course_completion(attempt, now)
+
+
+def essay_points(answer: Answer | None) -> Decimal | None:
+    """What an answered essay counts for: a person's grade; None while it waits for its first one.
+
+    While an objection waits for its second grader, the first grade stands (the released result
+    does not change until the second grade arrives).
+    """
+    if answer is None:
+        return None
+    if answer.graded_at is not None:
+        return answer.score
+    if answer.objected_at is not None:
+        return answer.first_score
+    return None
+
+
 def grade(attempt: Attempt) -> None:
-    """Score the objective answers; the attempt is graded unless an essay waits for a person."""
+    """Score the objective answers and add the essays' grades; graded unless an essay waits."""
     answers = answers_by_position(attempt)
     total, pending = Decimal(0), False
     for item in attempt.questions:
@@ -575,7 +616,11 @@ def grade(attempt: Attempt) -> None:
         points = grading.score(item.snapshot, value)
         if points is None:
             if grading.is_answered(value):
-                pending = True  # an essay waits for a person
+                points = essay_points(answer)
+                if points is None:
+                    pending = True  # an essay waits for a person
+                else:
+                    total += points  # a person's grade, kept as they gave it
                 continue
             points = Decimal(0)  # an essay left blank earns nothing; no one need grade it
         total += points

@@ -351,9 +351,6 @@ def save_answer(attempt_id: int, position: int):
     # A form without a number (an old page, a hand-made request) counts as the oldest save.
     seq = max(request.form.get("seq", default=0, type=int), 0)
     now = utcnow()
-    item = services.question_at(attempt, position)
-    if item is None:
-        abort(404)
     fragment = htmx and not htmx.boosted
     try:
         result = services.save_answer(
@@ -381,6 +378,14 @@ def save_answer(attempt_id: int, position: int):
             return html, 409
         flash(str(e), "error")
         return redirect(url_for("exams.result", attempt_id=attempt.id))
+    except services.ExamError:
+        abort(404)  # no question at this position
+    # The fragment shows what this request read and wrote; take it before the commit, which
+    # expires every loaded object (loading them again would cost two more queries a save).
+    remaining = services.remaining_seconds(attempt, now)
+    stored_text = "" if result.stored else _stored_text(result.item, result.answer)
+    if result.answer is not None:
+        db.session.expunge(result.answer)
     db.session.commit()
     if fragment:
         return render_template(
@@ -389,8 +394,8 @@ def save_answer(attempt_id: int, position: int):
             answer=result.answer,
             refused=None,
             stored=result.stored,
-            stored_text="" if result.stored else _stored_text(item, result.answer),
-            remaining=services.remaining_seconds(attempt, now),
+            stored_text=stored_text,
+            remaining=remaining,
         )
     if not result.stored:
         flash(_("Not saved: a newer answer to this question is already stored."), "error")
@@ -454,4 +459,9 @@ def result(attempt_id: int):
     )
 
 
-from lms.exams import bank_views  # noqa: E402, F401
+from lms.exams import (  # noqa: E402, F401
+    bank_views,
+    image_views,
+    marking_views,
+    stats_views,
+)
