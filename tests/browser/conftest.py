@@ -10,6 +10,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from flask import Flask
 from werkzeug.serving import make_server
 
 import lms
@@ -55,8 +56,8 @@ def indonesian(translations_dir) -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, translations_dir) -> Iterator[str]:
-    """Serve the app with the demo data on 127.0.0.1 and a free port; yield its base URL."""
+def live_app(tmp_path_factory, translations_dir) -> Iterator[Flask]:
+    """The app the live server runs, with the demo data; a test reads its database here."""
     tmp = tmp_path_factory.mktemp("live")
     app = lms.create_app(
         {
@@ -72,8 +73,15 @@ def live_server(tmp_path_factory, translations_dir) -> Iterator[str]:
     # The same command as `flask lms demo`, so every feature's demo data is there.
     result = app.test_cli_runner().invoke(args=["lms", "demo"])
     assert result.exit_code == 0, result.output
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    """Serve the app on 127.0.0.1 and a free port; yield its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
@@ -82,8 +90,6 @@ def live_server(tmp_path_factory, translations_dir) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        with app.app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
