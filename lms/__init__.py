@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
 
-    from lms import admin, auth, partners
+    from lms import admin, auth, classes, partners
     from lms.core import views as core_views
     from lms.courses import views as courses_views
     from lms.exams import tasks as _exam_tasks  # noqa: F401  (jobs known to every process)
@@ -66,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(learning_views.bp)
     app.register_blueprint(records_views.bp)
     app.register_blueprint(exams_views.bp)
+    app.register_blueprint(classes.bp)
 
     from lms.cli import lms_cli
 

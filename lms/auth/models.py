@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, enum_column
@@ -93,6 +93,8 @@ class User(UserMixin, db.Model):
     #: Set for imported or reset accounts: the next login must choose a new password.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    #: A partner institution's coordinator: may invite and deactivate the institution's staff.
+    coordinator: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Bumped at logout and password change; a session carrying an older value is ended.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

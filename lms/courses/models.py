@@ -177,6 +177,14 @@ class Lesson(db.Model):
     )
 
 
+class ReviewState(enum.StrEnum):
+    """Where an uploaded version stands: learners see only approved versions."""
+
+    APPROVED = "approved"
+    PENDING = "pending"
+    RETURNED = "returned"
+
+
 class LessonFile(db.Model):
     """One uploaded version of a lesson's file; replacing a file adds a version."""
 
@@ -193,3 +201,12 @@ class LessonFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Partner staff's uploads wait for an admin's review; an approved version becomes the
+    #: lesson's file. Admins' own uploads are approved as they are made.
+    review_state: Mapped[ReviewState] = mapped_column(
+        enum_column(ReviewState, 10), default=ReviewState.APPROVED, server_default="approved"
+    )
+    #: Why a version was returned, for the uploader.
+    review_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,10 +31,16 @@ class Enrollment(db.Model):
     due_date: Mapped[date | None]
     #: Where "resume" takes the learner.
     last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id", ondelete="SET NULL"))
+    #: The class (cohort) this enrollment belongs to, when the course is followed in one: its
+    #: attendance then counts towards completion, and completion credits the class's JP.
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohort.id", ondelete="SET NULL"), index=True
+    )
     #: Recorded once, when every requirement was first met.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     course = relationship("Course", lazy="joined")
+    cohort = relationship("Cohort")
     user = relationship("User", foreign_keys=[user_id])
     progress: Mapped[list["LessonProgress"]] = relationship(
         back_populates="enrollment", cascade="all, delete-orphan"
