@@ -104,6 +104,12 @@ ACCESS = {
     "exams.statistics_xlsx": AUTHOR,
     "exams.question_image": AUTHOR,
     "exams.attempt_image": LOGGED_IN,
+    # Partners (issue 5): institutions, agreements, staff, materials review. Keep to this block.
+    # -- end of partners block
+    # Classes (issue 5): classes, members, quotas, waiting list, funding, reports. Keep to this block.
+    # -- end of classes block
+    # Class sessions (issue 5): sessions, attendance, check-in, completion, evaluation. This block.
+    # -- end of sessions block
 }
 
 #: Values for URL arguments; ids point at demo rows.
@@ -127,6 +133,14 @@ ARGS = {
     "category_id": 1,
     "question_id": 1,
     "answer_id": 1,  # the demo essay waiting for a grade (see lms/exams/demo.py)
+    # Issue 5: ids of the demo class and its rows (lms/classes/demo.py, lms/partners/demo.py).
+    "cohort_id": 1,
+    "session_id": 1,
+    "member_id": 1,
+    "agreement_id": 1,
+    "funding_id": 1,
+    "cost_id": 1,
+    "version_id": 1,
 }
 
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from lms.core import audit
 from lms.core.db import taken
@@ -28,3 +29,21 @@ def save_institution(inst: Institution, data: dict, *, actor, now: datetime, ip:
 
 def _audit(inst: Institution) -> dict:
     return {"name": inst.name, "type": str(inst.type), "active": inst.active}
+
+
+def agreement_in_force(institution_id: int, today) -> bool:
+    """Whether the institution has an agreement in force today; without one it opens no class."""
+    from lms.partners.models import Agreement
+
+    return (
+        db.session.scalar(
+            select(Agreement.id)
+            .where(
+                Agreement.institution_id == institution_id,
+                Agreement.starts_on <= today,
+                Agreement.ends_on >= today,
+            )
+            .limit(1)
+        )
+        is not None
+    )
