@@ -62,3 +62,20 @@ class Defaults:
     #: timed exam.
     QUESTION_IMAGE_MAX_BYTES = 512 * 1024
     PEOPLE_PER_PAGE = 25
+
+    #: Minutes before a class session starts from which participants may check in themselves.
+    CLASS_CHECKIN_EARLY_MINUTES = 15
+    #: Wrong check-in codes a person may type before 429 (guessing a code is then hopeless).
+    CLASS_CHECKIN_FAILURE_LIMIT = "10 per 15 minutes"
+
+    #: Partner institutions' logos: small pictures shown on their pages.
+    INSTITUTION_LOGO_MAX_BYTES = 200 * 1024
+    #: The signed document of a cooperation agreement (a PDF).
+    AGREEMENT_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    #: Agreements ending within this many days are flagged to admins.
+    AGREEMENT_ENDING_DAYS = 90
+    #: A virus scanner run on every uploaded file, the file's path appended, e.g.
+    #: "clamdscan --no-summary --fdpass". Exit 0 = clean, 1 = infected; anything else, or no
+    #: answer within SCAN_TIMEOUT seconds, refuses the file. Empty: files are not scanned.
+    SCAN_COMMAND = ""
+    SCAN_TIMEOUT = 120

@@ -661,15 +661,15 @@ def test_create_and_edit_an_institution(admin_client, admin_user, make_user):
     )
 
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/mitra/")
     poltek = institution_named("Politeknik Negeri Ujung Pandang")
+    assert response.headers["Location"] == f"/mitra/{poltek.id}"
     assert (poltek.type, poltek.active) == (InstitutionType.POLYTECHNIC, True)
     [created] = audit_entries("institution.create", f"institution:{poltek.id}")
     assert created.actor_id == admin_user.id
     make_user("Dosen", email="dosen@poliupg.ac.id", roles=(Role.PARTNER,), institution=poltek)
     listing = admin_client.get("/mitra/").get_data(as_text=True)
     assert re.search(
-        rf'<a href="/mitra/{poltek.id}/ubah">Politeknik Negeri Ujung Pandang</a>.*?'
+        rf'<a href="/mitra/{poltek.id}">Politeknik Negeri Ujung Pandang</a>.*?'
         r"<td>[^<]*</td><td>1</td>",
         listing,
         re.S,
@@ -702,7 +702,7 @@ def test_duplicate_institution_is_refused(app, admin_client, institution):
         "/mitra/baru", {"name": "universitas hasanuddin", "type": "university", "active": "y"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert text in page_text(response)
     assert count(Institution) == 2
 
@@ -711,7 +711,7 @@ def test_duplicate_institution_is_refused(app, admin_client, institution):
         {"name": "Universitas Hasanuddin", "type": "university", "active": "y"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert text in page_text(response)
     assert institution_named("Politeknik Negeri Ujung Pandang").id == other.id
     assert audit_entries("institution.update") == []

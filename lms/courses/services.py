@@ -25,6 +25,7 @@ from lms.courses.models import (
     LessonFile,
     LessonKind,
     Module,
+    ReviewState,
 )
 from lms.extensions import db
 from lms.learning.models import LessonProgress
@@ -380,10 +381,17 @@ def save_lesson(lesson: Lesson, module: Module | None, data: dict, *, now: datet
 
 
 def replace_lesson_file(
-    lesson: Lesson, checked_upload: CheckedUpload, actor: User, now: datetime
+    lesson: Lesson, checked_upload: CheckedUpload, actor: User, now: datetime, ip: str = ""
 ) -> LessonFile:
-    """Store a checked upload as the lesson's new file; earlier versions stay."""
+    """Store a checked upload as a new version of the lesson's file; earlier versions stay.
+
+    An admin's upload becomes the lesson's file at once. Partner staff's waits for an admin's
+    review: until it is approved learners keep the approved version, or none. A version still
+    waiting is withdrawn by a newer upload, so only the latest is ever reviewed.
+    """
     stored = storage().save(checked_upload.stream)
+    approved = actor.has_role(Role.ADMIN)
+    withdrawn = _withdraw_pending(lesson, now)
     version = LessonFile(
         lesson_id=lesson.id,
         storage_key=stored.key,
@@ -391,15 +399,119 @@ def replace_lesson_file(
         content_type=checked_upload.content_type,
         size=stored.size,
         sha256=stored.sha256,
-        uploaded_by_id=actor.id if actor is not None else None,
+        uploaded_by_id=actor.id,
         uploaded_at=now,
+        review_state=ReviewState.APPROVED if approved else ReviewState.PENDING,
+        reviewed_by_id=actor.id if approved else None,
+        reviewed_at=now if approved else None,
     )
     db.session.add(version)
     db.session.flush()
-    lesson.file = version
+    if approved:
+        lesson.file = version
     _touch(lesson.module.course, now)
     db.session.flush()
+    audit.record(
+        "lesson_file.upload",
+        now=now,
+        actor=actor,
+        target=f"lesson_file:{version.id}",
+        after={
+            **_file_audit(version),
+            "state": str(version.review_state),
+            **({"withdrawn": withdrawn} if withdrawn else {}),
+        },
+        ip=ip,
+    )
     return version
+
+
+def _withdraw_pending(lesson: Lesson, now: datetime) -> list[int]:
+    """Set aside the lesson's versions still waiting for review (returned, by nobody)."""
+    waiting = db.session.scalars(
+        select(LessonFile).where(
+            LessonFile.lesson_id == lesson.id, LessonFile.review_state == ReviewState.PENDING
+        )
+    ).all()
+    for version in waiting:
+        version.review_state, version.reviewed_at = ReviewState.RETURNED, now
+    return [v.id for v in waiting]
+
+
+def _file_audit(version: LessonFile) -> dict:
+    return {
+        "lesson_id": version.lesson_id,
+        "name": version.original_name,
+        "size": version.size,
+        "sha256": version.sha256,
+    }
+
+
+# Materials review -------------------------------------------------------------------------
+
+
+def files_to_review() -> Select:
+    """Uploaded versions waiting for review, the longest waiting first, with their lesson,
+    course and uploader."""
+    return (
+        select(LessonFile, Lesson, Course, User)
+        .join(Lesson, Lesson.id == LessonFile.lesson_id)
+        .join(Module, Module.id == Lesson.module_id)
+        .join(Course, Course.id == Module.course_id)
+        .outerjoin(User, User.id == LessonFile.uploaded_by_id)
+        .where(LessonFile.review_state == ReviewState.PENDING)
+        .order_by(LessonFile.uploaded_at, LessonFile.id)
+    )
+
+
+def lessons_under_review(course: Course) -> set[int]:
+    """The ids of the course's lessons that have a file waiting for review."""
+    return set(
+        db.session.scalars(
+            select(LessonFile.lesson_id)
+            .join(Lesson, Lesson.id == LessonFile.lesson_id)
+            .join(Module, Module.id == Lesson.module_id)
+            .where(Module.course_id == course.id, LessonFile.review_state == ReviewState.PENDING)
+        )
+    )
+
+
+def _review(version: LessonFile, action: str, actor: User, now: datetime, ip: str, **after):
+    if version.review_state is not ReviewState.PENDING:
+        raise CourseError(_l("This file is not waiting for review any more."))
+    lesson = db.session.get(Lesson, version.lesson_id)
+    version.reviewed_by_id, version.reviewed_at = actor.id, now
+    if action == "approve":
+        version.review_state, version.review_reason = ReviewState.APPROVED, ""
+        lesson.file = version
+    else:
+        version.review_state, version.review_reason = ReviewState.RETURNED, after["reason"]
+    _touch(lesson.module.course, now)
+    db.session.flush()
+    audit.record(
+        f"lesson_file.{action}",
+        now=now,
+        actor=actor,
+        target=f"lesson_file:{version.id}",
+        before={"state": str(ReviewState.PENDING)},
+        after={"state": str(version.review_state), **_file_audit(version), **after},
+        ip=ip,
+    )
+
+
+def approve_file(version: LessonFile, *, actor: User, now: datetime, ip: str = "") -> None:
+    """Approve a waiting version: it becomes the file learners see."""
+    _review(version, "approve", actor, now, ip)
+
+
+def return_file(
+    version: LessonFile, reason: str, *, actor: User, now: datetime, ip: str = ""
+) -> None:
+    """Return a waiting version to its uploader with the reason; learners never see it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CourseError(_l("Say why the file is returned."))
+    _review(version, "return", actor, now, ip, reason=reason)
 
 
 def remove_stored(keys: list[str]) -> None:

@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from lms.auth.access import role_required, safe_next
 from lms.auth.models import Role, User
-from lms.core import uploads
+from lms.core import scan, uploads
+from lms.core.audit import client_ip
 from lms.core.clock import utcnow
 from lms.courses import services
 from lms.courses.access import (
@@ -38,6 +39,7 @@ from lms.courses.models import (
     Lesson,
     LessonKind,
     Module,
+    ReviewState,
     competency_labels,
     mode_labels,
     state_labels,
@@ -71,6 +73,12 @@ def filesize(size: int | None) -> str:
 def file_type(content_type: str) -> str:
     """What kind of file it is, as people name it: PDF, PPTX, MP4..."""
     return uploads.LESSON_TYPES.get(content_type, content_type).upper()
+
+
+@bp.app_template_global()
+def lessons_under_review(course: Course) -> set[int]:
+    """The ids of the course's lessons whose new file waits for review (for its editors)."""
+    return services.lessons_under_review(course)
 
 
 @bp.app_template_global()
@@ -315,21 +323,37 @@ def edit_lesson(slug: str, module_id: int | None = None, lesson_id: int | None =
     else:
         module = _module_or_404(course, module_id)
         lesson = Lesson(kind=LessonKind.TEXT, required=True, body="", video_url="")
-    form = LessonForm(obj=lesson, has_file=lesson.file_id is not None)
+    # A file waiting for review counts as the lesson's file: saving the text needs no new upload.
+    waiting = lesson_id is not None and any(
+        v.review_state is ReviewState.PENDING for v in lesson.versions
+    )
+    form = LessonForm(obj=lesson, has_file=lesson.file_id is not None or waiting)
     if form.validate_on_submit():
         upload = _checked_upload(form)
         if not form.upload.errors:
             now = utcnow()
             try:
                 services.save_lesson(lesson, module, _lesson_data(form), now=now)
+                version = None
                 if upload is not None:
-                    services.replace_lesson_file(lesson, upload, current_user, now)
+                    version = services.replace_lesson_file(
+                        lesson, upload, current_user, now, ip=client_ip()
+                    )
             except services.CourseError as e:
                 db.session.rollback()
                 flash(str(e), "error")
             else:
                 db.session.commit()
-                flash(_("Lesson saved."), "success")
+                if version is not None and version.review_state is ReviewState.PENDING:
+                    flash(
+                        _(
+                            "Lesson saved. The new file waits for BKPSDM's review; until it is "
+                            "approved, learners see the previous approved file, if any."
+                        ),
+                        "success",
+                    )
+                else:
+                    flash(_("Lesson saved."), "success")
                 return redirect(url_for("courses.edit", slug=course.slug) + "#outline")
     return render_template(
         "courses/lesson_form.html",
@@ -343,8 +367,9 @@ def edit_lesson(slug: str, module_id: int | None = None, lesson_id: int | None =
 
 
 def _uploaders(lesson: Lesson) -> dict[int, str]:
-    """The names of the people who uploaded the lesson's file versions, by id."""
+    """The names of the people who uploaded or reviewed the lesson's file versions, by id."""
     ids = {v.uploaded_by_id for v in lesson.versions if v.uploaded_by_id}
+    ids |= {v.reviewed_by_id for v in lesson.versions if v.reviewed_by_id}
     if not ids:
         return {}
     return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
@@ -356,7 +381,7 @@ def _checked_upload(form: LessonForm) -> uploads.CheckedUpload | None:
     if form.kind.data is not LessonKind.FILE or not sent:
         return None
     try:
-        return uploads.check(sent.stream, sent.filename, uploads.LESSON_TYPES)
+        return scan.check(sent.stream, sent.filename, uploads.LESSON_TYPES)
     except uploads.UploadRejected as e:
         form.upload.errors = [*form.upload.errors, str(e)]
         return None
