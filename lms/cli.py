@@ -21,9 +21,11 @@ lms_cli.add_command(sweep_attempts_command)
 DEMO_LOADERS = (
     "lms.auth.demo",
     "lms.courses.demo",
+    "lms.partners.demo",
     "lms.learning.demo",
     "lms.records.demo",
     "lms.exams.demo",
+    "lms.classes.demo",
 )
 
 

@@ -105,10 +105,53 @@ ACCESS = {
     "exams.question_image": AUTHOR,
     "exams.attempt_image": LOGGED_IN,
     # Partners (issue 5): institutions, agreements, staff, materials review. Keep to this block.
+    "partners.institution": AUTHOR,  # admins, and the institution's own staff
+    "partners.logo": LOGGED_IN,
+    "partners.agreements": ADMIN,
+    "partners.edit_agreement": ADMIN,
+    "partners.delete_agreement": ADMIN,
+    "partners.agreement_document": AUTHOR,  # admins, and the institution's own staff
+    "partners.my_staff": AUTHOR,  # the coordinator's own institution
+    "partners.manage_staff": AUTHOR,  # admins, and the institution's coordinators
+    "partners.set_staff_active": AUTHOR,
+    "partners.set_coordinator": ADMIN,
+    "partners.material_queue": ADMIN,
+    "partners.material": ADMIN,
+    "partners.approve_material": ADMIN,
+    "partners.return_material": ADMIN,
     # -- end of partners block
-    # Classes (issue 5): classes, members, quotas, waiting list, funding, reports. Keep to this block.
+    # Classes (issue 5): classes, members, quotas, waiting list, funding, reports.
+    "classes.index": LOGGED_IN,
+    "classes.new": AUTHOR,
+    "classes.show": LOGGED_IN,
+    "classes.edit": AUTHOR,
+    "classes.register": ASN,
+    "classes.withdraw": ASN,
+    "classes.nominate": ADMIN,
+    "classes.remove_member": AUTHOR,
+    "classes.quotas": AUTHOR,
+    "classes.funding": AUTHOR,
+    "classes.add_funding": AUTHOR,
+    "classes.edit_funding": AUTHOR,
+    "classes.delete_funding": AUTHOR,
+    "classes.add_cost": AUTHOR,
+    "classes.edit_cost": AUTHOR,
+    "classes.delete_cost": AUTHOR,
+    "classes.funding_report": ADMIN,
+    "classes.funding_report_xlsx": ADMIN,
     # -- end of classes block
     # Class sessions (issue 5): sessions, attendance, check-in, completion, evaluation. This block.
+    "classes.new_session": AUTHOR,
+    "classes.edit_session": AUTHOR,
+    "classes.delete_session": AUTHOR,
+    "classes.session_roster": AUTHOR,
+    "classes.mark_attendance": AUTHOR,
+    "classes.checkin_code": AUTHOR,
+    "classes.new_checkin_code": AUTHOR,
+    "classes.checkin": ASN,
+    "classes.evaluate": ASN,
+    "classes.evaluation_results": AUTHOR,
+    "classes.institution_evaluations": AUTHOR,
     # -- end of sessions block
 }
 

@@ -1,8 +1,11 @@
 """What completing a course requires, how far a learner is, and recording completion once.
 
 The rule is a list that other features extend: each entry of REQUIREMENTS takes a course and
-returns the requirements it sets for that course. Today only lessons count; the exam feature
-will register "every required exam passed" with `@requirement` and nothing here changes.
+returns the requirements it sets for that course (lessons here; "every required exam passed" from
+the exam feature, with `@requirement`). Requirements that depend on how a learner follows the
+course, such as a class's attendance, come from ENROLLMENT_REQUIREMENTS (`@enrollment_requirement`).
+What else must happen on completion (a class recording it on its member) registers with
+`@on_completion`.
 """
 
 from collections.abc import Callable
@@ -42,8 +45,31 @@ def requirement(func: Callable[[Course], list[Requirement]]):
     return func
 
 
-def requirements_of(course: Course) -> list[Requirement]:
-    return [r for source in REQUIREMENTS for r in source(course)]
+#: Each function gives the requirements an enrollment adds to its course's (a class's attendance).
+ENROLLMENT_REQUIREMENTS: list[Callable[[Enrollment], list[Requirement]]] = []
+
+#: Called with (enrollment, now) once, when an enrollment is completed, before the JP are credited.
+COMPLETION_HOOKS: list[Callable[[Enrollment, datetime], None]] = []
+
+
+def enrollment_requirement(func: Callable[[Enrollment], list[Requirement]]):
+    """Register a source of requirements that depend on the enrollment."""
+    ENROLLMENT_REQUIREMENTS.append(func)
+    return func
+
+
+def on_completion(func: Callable[[Enrollment, datetime], None]):
+    """Register something to do when an enrollment is completed."""
+    COMPLETION_HOOKS.append(func)
+    return func
+
+
+def requirements_of(course: Course, enrollment: Enrollment | None = None) -> list[Requirement]:
+    """What completing the course requires; with an enrollment, also what it adds."""
+    reqs = [r for source in REQUIREMENTS for r in source(course)]
+    if enrollment is not None:
+        reqs += [r for source in ENROLLMENT_REQUIREMENTS for r in source(enrollment)]
+    return reqs
 
 
 def done_lesson_ids(enrollment: Enrollment) -> set[int]:
@@ -87,7 +113,7 @@ class Progress:
 def progress(enrollment: Enrollment) -> Progress:
     """How many parts of every requirement the learner has done."""
     done = needed = 0
-    for req in requirements_of(enrollment.course):
+    for req in requirements_of(enrollment.course, enrollment):
         d, n = req.progress(enrollment)
         done, needed = done + min(d, n), needed + n
     return Progress(done, needed)
@@ -95,7 +121,7 @@ def progress(enrollment: Enrollment) -> Progress:
 
 def all_met(enrollment: Enrollment) -> bool:
     """Whether every requirement is met; a course that requires nothing is never completed."""
-    reqs = requirements_of(enrollment.course)
+    reqs = requirements_of(enrollment.course, enrollment)
     return bool(reqs) and all(r.met(enrollment) for r in reqs)
 
 
@@ -118,5 +144,7 @@ def check_completion(enrollment: Enrollment, now: datetime) -> bool:
     if done.rowcount != 1:
         db.session.refresh(enrollment)
         return False
+    for hook in COMPLETION_HOOKS:
+        hook(enrollment, now)
     credit_completion(enrollment, now)
     return True

@@ -26,6 +26,8 @@ MANUAL_KINDS = (
 MIN_JP, MAX_JP = 1, 200
 #: What add_entry reads from its `data`.
 ENTRY_FIELDS = ("kind", "title", "organizer", "start_date", "end_date", "jp", "certificate_number")
+#: The organizer of what BKPSDM runs itself.
+BKPSDM = "BKPSDM Kota Makassar"
 #: The years a ledger may be asked about; anything else falls back to the current year.
 FIRST_YEAR = 2000
 
@@ -35,23 +37,33 @@ class LedgerError(ValueError):
 
 
 def credit_completion(enrollment, now: datetime) -> LedgerEntry:
-    """Credit a completed course's JP to the learner's ledger, once per enrollment."""
+    """Credit a completed course's JP to the learner's ledger, once per enrollment.
+
+    A course followed in a class is credited as the class: its name, who ran it, its JP, from
+    the day it started.
+    """
     existing = db.session.scalar(
         select(LedgerEntry).where(LedgerEntry.enrollment_id == enrollment.id)
     )
     if existing is not None:
         return existing
-    course = enrollment.course
+    course, cohort = enrollment.course, enrollment.cohort
     local = local_date(enrollment.completed_at or now)
-    start = local_date(enrollment.enrolled_at)
+    if cohort is not None:
+        kind, jp, start = EntryKind.CLASS, cohort.jp, cohort.starts_on
+        title = cohort.name if course.title in cohort.name else f"{course.title} — {cohort.name}"
+        organizer = cohort.institution.name if cohort.institution else BKPSDM
+    else:
+        kind, jp, start = EntryKind.COURSE, course.jp, local_date(enrollment.enrolled_at)
+        title, organizer = course.title, course.owner_name
     entry = LedgerEntry(
         user_id=enrollment.user_id,
-        kind=EntryKind.COURSE,
-        title=course.title,
-        organizer=course.owner_name,
+        kind=kind,
+        title=title[:200],
+        organizer=organizer,
         start_date=min(start, local),
         end_date=local,
-        jp=course.jp,
+        jp=jp,
         enrollment_id=enrollment.id,
         created_at=now,
     )
