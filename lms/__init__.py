@@ -49,7 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     storage.init_app(app)
     jobs.init_app(app)
 
-    from lms import admin, auth, classes, partners
+    from lms import admin, auth, certificates, classes, partners
     from lms.core import views as core_views
     from lms.courses import views as courses_views
     from lms.exams import tasks as _exam_tasks  # noqa: F401  (jobs known to every process)
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(records_views.bp)
     app.register_blueprint(exams_views.bp)
     app.register_blueprint(classes.bp)
+    app.register_blueprint(certificates.bp)
 
     from lms.cli import lms_cli
 

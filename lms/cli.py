@@ -26,6 +26,7 @@ DEMO_LOADERS = (
     "lms.records.demo",
     "lms.exams.demo",
     "lms.classes.demo",
+    "lms.certificates.demo",
 )
 
 

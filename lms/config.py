@@ -79,3 +79,12 @@ class Defaults:
     #: answer within SCAN_TIMEOUT seconds, refuses the file. Empty: files are not scanned.
     SCAN_COMMAND = ""
     SCAN_TIMEOUT = 120
+
+    # Certificates (issue 6) ---------------------------------------------------------------
+    #: The issuing body, one line per line, printed at the head of every certificate.
+    CERTIFICATE_ISSUER = (
+        "PEMERINTAH KOTA MAKASSAR\nBADAN KEPEGAWAIAN DAN PENGEMBANGAN SUMBER DAYA MANUSIA"
+    )
+    #: Logos and signatures on certificate templates; the background picture may be larger.
+    CERTIFICATE_IMAGE_MAX_BYTES = 512 * 1024
+    CERTIFICATE_BACKGROUND_MAX_BYTES = 2 * 1024 * 1024

@@ -153,6 +153,12 @@ ACCESS = {
     "classes.evaluation_results": AUTHOR,
     "classes.institution_evaluations": AUTHOR,
     # -- end of sessions block
+    # Certificates (issue 6): templates, their PDF preview. This block.
+    "certificates.templates": ADMIN,
+    "certificates.edit_template": ADMIN,
+    "certificates.preview_template": ADMIN,
+    "certificates.deactivate_template": ADMIN,
+    # -- end of certificates block
 }
 
 #: Values for URL arguments; ids point at demo rows.
@@ -184,6 +190,8 @@ ARGS = {
     "funding_id": 1,
     "cost_id": 1,
     "version_id": 1,
+    # Issue 6: the demo certificate template (lms/certificates/demo.py).
+    "template_id": 1,
 }
 
 

@@ -78,6 +78,8 @@ def action_labels() -> dict:
         "class_session.delete": _l("Deleted a class session"),
         "class_session.new_code": _l("Made a new check-in code for a class session"),
         "attendance.update": _l("Recorded attendance at a class session"),
+        "certificate_template.create": _l("Created a certificate template"),
+        "certificate_template.update": _l("Changed a certificate template"),
     }
 
 

@@ -4,14 +4,13 @@ and a worksheet its staff uploaded to "Analisis Data untuk Kebijakan Publik" who
 waits for BKPSDM's review while learners keep the approved one. Runs after lms.courses.demo."""
 
 import io
-import struct
-import zlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from lms.auth.models import User, find_by_login
 from lms.core.clock import local_date
+from lms.core.demo_images import logo_png
 from lms.core.uploads import CheckedUpload
 from lms.courses import services as courses
 from lms.courses.models import Course, Lesson, LessonKind
@@ -52,31 +51,6 @@ def tiny_pdf(lines: list[str]) -> bytes:
         xref,
     )
     return bytes(out)
-
-
-def logo_png(size: int = 96) -> bytes:
-    """A plain emblem (a gold ring on navy) as a PNG, written by hand."""
-    navy, gold = (16, 42, 84), (212, 160, 23)
-    c, rows = (size - 1) / 2, []
-    for y in range(size):
-        row = bytearray(b"\x00")
-        for x in range(size):
-            r = ((x - c) ** 2 + (y - c) ** 2) ** 0.5
-            row += bytes(gold if size * 0.28 <= r <= size * 0.4 else navy)
-        rows.append(bytes(row))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows), 9))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _upload(data: bytes, content_type: str, name: str) -> CheckedUpload:
