@@ -50,6 +50,8 @@ class Defaults:
     JOBS_IMMEDIATE: bool | None = None
     #: Seconds after an exam's deadline in which saves already in flight are still accepted.
     EXAM_SAVE_GRACE_SECONDS = 15
+    #: Commit the answer saves that arrive together in one transaction (lms/exams/saves.py).
+    EXAM_SAVE_GROUP_COMMIT = True
 
     #: A profile of argon2.profiles for new password hashes.
     PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"

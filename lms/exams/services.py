@@ -8,18 +8,18 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.util import identity_key
 
 from lms.core.audit import record, record_save
 from lms.core.db import insert_if_absent
 from lms.courses.models import Course, Lesson, LessonKind
-from lms.exams import grading
+from lms.exams import grading, saves
 from lms.exams.models import (
     Answer,
     Attempt,
@@ -396,12 +396,18 @@ def start_attempt(
 # Saving -----------------------------------------------------------------------------------
 
 
+#: Why a save was refused; also the save fragment's message.
+REFUSED_LATE = _l("Time is up: this answer was not saved. Answers saved before stay.")
+REFUSED_SUBMITTED = _l("This attempt has been submitted: this answer was not saved.")
+
+
 @dataclass(frozen=True)
 class SaveResult:
     item: AttemptQuestion
     #: The answer now stored: this save's, or the newer one that made this save stale.
-    answer: Answer | None
-    #: False when a newer (or the same) save was already stored, so this one changed nothing.
+    answer: saves.Stored | None
+    #: False when a newer save (or another with the same seq) was already stored, so this one
+    #: changed nothing; True also for the same save sent again.
     stored: bool
 
 
@@ -427,7 +433,14 @@ def clean_value(snapshot: dict, raw: list[str]) -> dict:
 
 
 def accepts_saves(attempt: Attempt, now: datetime, config: dict | None = None) -> bool:
-    return attempt.state is AttemptState.IN_PROGRESS and now <= attempt.deadline + grace(config)
+    return takes_saves(attempt.state, attempt.deadline, now, config)
+
+
+def takes_saves(
+    state: AttemptState, deadline: datetime, now: datetime, config: dict | None = None
+) -> bool:
+    """Whether an attempt in `state` with `deadline` still takes answers at `now`."""
+    return state is AttemptState.IN_PROGRESS and now <= deadline + grace(config)
 
 
 def save_answer(
@@ -443,57 +456,37 @@ def save_answer(
     """Upsert the answer to one question, unless a save with a higher or equal seq is stored.
 
     Raises ExamError if the attempt has no such question, SaveRefused once the attempt is
-    submitted or past its deadline plus the grace. Two writes, kept together: the write lock
-    (SQLite's, or the attempt row's) is held from the first to the caller's commit.
+    submitted or past its deadline plus the grace. The write is the statement of
+    `saves.write`, in this session's transaction: the lock it takes (SQLite's, or the attempt
+    row's) is held until the caller's commit. The exam page's saves go through the same
+    statement, committed in groups (views.save_answer).
     """
     item = question_at(attempt, position)
     if item is None:
         raise ExamError(_("No such question."))
     if not accepts_saves(attempt, now, config):
         expire_if_due(attempt, now, config)
-        raise SaveRefused(_("Time is up: this answer was not saved. Answers saved before stay."))
-    value = clean_value(item.snapshot, raw)
-    # Lock the attempt row (a no-op update) so that a submit running now waits or wins.
-    locked = db.session.execute(
-        update(Attempt)
-        .where(Attempt.id == attempt.id, Attempt.state == AttemptState.IN_PROGRESS)
-        .values(state=AttemptState.IN_PROGRESS),
-        execution_options={"synchronize_session": False},  # nothing changes in memory
+        raise SaveRefused(str(REFUSED_LATE))
+    db.session.flush()  # the statement below reads what this session holds
+    save = saves.Save(
+        attempt_id=attempt.id,
+        question_id=item.id,
+        value=clean_value(item.snapshot, raw),
+        seq=seq,
+        flagged=flagged,
+        saved_at=now,
     )
-    if locked.rowcount != 1:
+    written = saves.write(db.session.connection(), save)
+    # The session may hold the answer from before this statement; let it read it again.
+    if written.answer is not None:
+        loaded = db.session.identity_map.get(identity_key(Answer, written.answer.id))
+        if loaded is not None:
+            db.session.expire(loaded)
+    db.session.expire(item, ["answer"])
+    if written.refused:
         db.session.refresh(attempt)
-        raise SaveRefused(_("This attempt has been submitted: this answer was not saved."))
-    row = {"attempt_question_id": item.id, "value": value, "seq": seq, "flagged": flagged}
-    answer = db.session.scalar(
-        _upsert_answer(db.session.get_bind().dialect.name).values(saved_at=now, comment="", **row),
-        execution_options={"populate_existing": True},
-    )
-    if answer is not None:
-        return SaveResult(item=item, answer=answer, stored=True)
-    stored = db.session.scalar(
-        select(Answer).where(Answer.attempt_question_id == item.id),
-        execution_options={"populate_existing": True},
-    )
-    return SaveResult(item=item, answer=stored, stored=False)
-
-
-@cache
-def _upsert_answer(dialect: str):
-    """INSERT ... ON CONFLICT DO UPDATE ... WHERE stored seq < new seq, RETURNING the answer.
-
-    Built once per dialect (the statement is the same for every save; only values differ).
-    """
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Answer)
-    new = statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=[Answer.attempt_question_id],
-        set_={"value": new.value, "seq": new.seq, "flagged": new.flagged, "saved_at": new.saved_at},
-        where=Answer.seq < new.seq,
-    ).returning(Answer)
+        raise SaveRefused(str(REFUSED_SUBMITTED))
+    return SaveResult(item=item, answer=written.answer, stored=written.stored)
 
 
 def answers_by_position(attempt: Attempt) -> dict[int, Answer]:

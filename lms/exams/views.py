@@ -15,17 +15,19 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth.access import role_required
 from lms.auth.models import find_by_login
+from lms.core import errors
 from lms.core.clock import utcnow
 from lms.courses.access import AUTHORS, can_edit, can_see, get_course_for_edit_or_404
 from lms.courses.access import get_visible_course_or_404 as visible_course
 from lms.exams import (
     grading,
     models,  # noqa: F401
+    saves,
     services,
 )
 from lms.exams.forms import ConfirmForm, ExamForm, OverrideForm, StartForm, utc_to_wita
 from lms.exams.models import Attempt, AttemptState, Exam, ExamOverride, GradingMethod, ShowAnswers
-from lms.extensions import db, htmx
+from lms.extensions import db, htmx, limiter
 
 bp = Blueprint("exams", __name__)
 
@@ -334,71 +336,97 @@ def attempt(attempt_id: int):
     )
 
 
-def _stored_text(item, answer) -> str:
+def _stored_text(snapshot: dict, answer) -> str:
     """The stored answer in words, shown when a stale save was ignored."""
     if answer is None:
         return ""
-    if item.snapshot["type"] in grading.CHOICE_TYPES:
+    if snapshot["type"] in grading.CHOICE_TYPES:
         ids = grading.chosen_ids(answer.value)
-        return "; ".join(o["text"] for o in item.snapshot["options"] if o["id"] in ids)
+        return "; ".join(o["text"] for o in snapshot["options"] if o["id"] in ids)
     return grading.typed_text(answer.value)
 
 
+def _write(save: saves.Save) -> saves.Written:
+    """Write the save and commit it: with the saves waiting alongside, or in this request."""
+    if not current_app.config["EXAM_SAVE_GROUP_COMMIT"]:
+        written = saves.write(db.session.connection(), save)
+        db.session.commit()
+        return written
+    writer = current_app.extensions.get("exam_saves")
+    if writer is None:
+        writer = current_app.extensions.setdefault("exam_saves", saves.GroupCommit(db.engine))
+    return writer.write(save)
+
+
+def _refused(attempt_id: int, position: int, message: str, now, fragment: bool):
+    """Answer a save the attempt no longer takes, after finalising the attempt if it is due."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if services.expire_if_due(attempt, now, _config()):
+        db.session.commit()
+    if fragment:
+        html = render_template(
+            "exams/_save_status.html",
+            position=position,
+            answer=services.answers_by_position(attempt).get(position),
+            refused=message,
+            stored=False,
+            stored_text="",
+            remaining=0,
+        )
+        return html, 409
+    flash(message, "error")
+    return redirect(url_for("exams.result", attempt_id=attempt_id))
+
+
 @bp.post("/ujian/percobaan/<int:attempt_id>/jawab/<int:position>")
+# No rate limit may refuse a save: exam.js resends only after a 5xx, and it costs each save
+# the limiter's lookups for nothing.
+@limiter.exempt
 @login_required
 def save_answer(attempt_id: int, position: int):
-    attempt = get_attempt_or_404(attempt_id)
+    # Each save of every examinee comes here, many a minute during an exam: the checks are
+    # one statement and the write another, committed with the saves waiting alongside
+    # (lms/exams/saves.py); the ORM is used only on the rare paths.
+    now = utcnow()
     # A form without a number (an old page, a hand-made request) counts as the oldest save.
     seq = max(request.form.get("seq", default=0, type=int), 0)
-    now = utcnow()
+    if seq > saves.MAX_SEQ:
+        abort(400)
     fragment = htmx and not htmx.boosted
+    found = saves.target(db.session.connection(), attempt_id, position)
+    if found is None or found.user_id != current_user.id or found.question_id is None:
+        abort(404)  # not theirs (not told to exist), or no question at this position
+    if not services.takes_saves(found.state, found.deadline, now, _config()):
+        return _refused(attempt_id, position, str(services.REFUSED_LATE), now, fragment)
+    save = saves.Save(
+        attempt_id=attempt_id,
+        question_id=found.question_id,
+        value=services.clean_value(found.snapshot, request.form.getlist("answer")),
+        seq=seq,
+        flagged=request.form.get("flag") == "1",
+        saved_at=now,
+    )
     try:
-        result = services.save_answer(
-            attempt,
-            position,
-            request.form.getlist("answer"),
-            seq=seq,
-            flagged=request.form.get("flag") == "1",
-            now=now,
-            config=_config(),
-        )
-    except services.SaveRefused as e:
-        db.session.commit()  # the finalisation, if this request did it
-        if fragment:
-            answer = services.answers_by_position(attempt).get(position)
-            html = render_template(
-                "exams/_save_status.html",
-                position=position,
-                answer=answer,
-                refused=str(e),
-                stored=False,
-                stored_text="",
-                remaining=0,
-            )
-            return html, 409
-        flash(str(e), "error")
-        return redirect(url_for("exams.result", attempt_id=attempt.id))
-    except services.ExamError:
-        abort(404)  # no question at this position
-    # The fragment shows what this request read and wrote; take it before the commit, which
-    # expires every loaded object (loading them again would cost two more queries a save).
-    remaining = services.remaining_seconds(attempt, now)
-    stored_text = "" if result.stored else _stored_text(result.item, result.answer)
-    if result.answer is not None:
-        db.session.expunge(result.answer)
-    db.session.commit()
+        written = _write(save)
+    except saves.NotCommitted:
+        # Not acknowledged: exam.js keeps the answer on the device and sends it again.
+        current_app.logger.exception("answer save to attempt %s not committed", attempt_id)
+        return errors.render_error(503)
+    if written.refused:
+        return _refused(attempt_id, position, str(services.REFUSED_SUBMITTED), now, fragment)
     if fragment:
         return render_template(
             "exams/_save_status.html",
             position=position,
-            answer=result.answer,
+            answer=written.answer,
             refused=None,
-            stored=result.stored,
-            stored_text=stored_text,
-            remaining=remaining,
+            stored=written.stored,
+            stored_text="" if written.stored else _stored_text(found.snapshot, written.answer),
+            remaining=max(0, int((found.deadline - now).total_seconds())),
         )
-    if not result.stored:
+    if not written.stored:
         flash(_("Not saved: a newer answer to this question is already stored."), "error")
+    attempt = db.session.get(Attempt, attempt_id)
     positions = [q.position for q in attempt.questions]
     if request.form.get("go") == "next" and attempt.exam.one_per_page:
         following = [p for p in positions if p > position]

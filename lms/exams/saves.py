@@ -1,0 +1,378 @@
+"""Answer saves of a timed exam: lean statements, and one commit for the saves that wait together.
+
+A save is acknowledged only once its transaction is committed, and a commit is slow on purpose
+(SQLite at synchronous=FULL syncs the disk; PostgreSQL waits for its WAL to be flushed). So each
+worker process has one writer thread (`GroupCommit`): the request threads hand it their saves,
+it writes every save waiting at that moment in one transaction, commits once, and then wakes
+each request with its own outcome. A failed batch acknowledges none of its saves; the writer
+then tries them one transaction each, so that one bad save sinks no other.
+
+Each save is one statement, the same for the writer and for `services.save_answer`, which runs
+it in the caller's session:
+
+    INSERT INTO answer ... SELECT <the save> FROM attempt
+        WHERE attempt.id = :attempt AND attempt.state = 'in_progress'
+        [FOR NO KEY UPDATE]                       -- PostgreSQL
+    ON CONFLICT (attempt_question_id) DO UPDATE ... WHERE answer.seq < excluded.seq
+    RETURNING ...
+
+The state check and the write are one statement, and the lock it takes (SQLite's write lock;
+on PostgreSQL the attempt's row) is held until the commit: a submit either comes first, and
+the save is refused, or waits for the commit and then sees the answer.
+"""
+
+import logging
+import os
+import threading
+import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import Boolean, Integer, bindparam, select
+from sqlalchemy.engine import Connection, Engine
+
+from lms.exams.models import Answer, Attempt, AttemptQuestion, AttemptState
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no file lock; SQLite's own lock alone orders the writers
+    fcntl = None
+
+log = logging.getLogger(__name__)
+
+#: The largest seq a form may send (the column is a 32-bit integer on PostgreSQL).
+MAX_SEQ = 2**31 - 1
+#: How long a request waits for its batch's commit before answering that nothing was saved.
+WAIT_SECONDS = 30
+#: A writer thread with nothing to do for this long ends; the next save starts another.
+IDLE_SECONDS = 5
+
+
+class NotCommitted(RuntimeError):
+    """The save's transaction did not commit (or not in time): nothing is acknowledged."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a save is checked against before it is written."""
+
+    user_id: int
+    state: AttemptState
+    deadline: datetime
+    #: The attempt_question at the position asked for, if there is one.
+    question_id: int | None
+    snapshot: dict | None
+
+
+@dataclass(frozen=True)
+class Save:
+    attempt_id: int
+    #: attempt_question.id
+    question_id: int
+    value: dict
+    seq: int
+    flagged: bool
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An answer as the database holds it (what the save fragment shows)."""
+
+    id: int
+    seq: int
+    value: dict
+    flagged: bool
+    saved_at: datetime
+
+
+@dataclass(frozen=True)
+class Written:
+    #: The answer now stored: this save's, or the newer one that made this save stale.
+    answer: Stored | None
+    #: True when this save's answer is the one stored (also when it was sent twice).
+    stored: bool
+    #: True when the attempt was no longer in progress, so nothing was written.
+    refused: bool = False
+
+
+def target(conn: Connection, attempt_id: int, position: int) -> Target | None:
+    """The attempt and its question at `position`, in one statement; None if no such attempt."""
+    row = conn.execute(_target_statement(), {"attempt_id": attempt_id, "position": position})
+    row = row.first()
+    return Target(*row) if row else None
+
+
+def write(conn: Connection, save: Save) -> Written:
+    """Upsert the answer unless the attempt is over or a save with a higher or equal seq is in.
+
+    Runs in the caller's transaction, whose commit acknowledges it.
+    """
+    params = {
+        "attempt_id": save.attempt_id,
+        "question_id": save.question_id,
+        "value": save.value,
+        "seq": save.seq,
+        "flagged": save.flagged,
+        "saved_at": save.saved_at,
+    }
+    row = conn.execute(_write_statement(conn.dialect.name), params).first()
+    if row is not None:
+        return Written(answer=Stored(*row), stored=True)
+    # Nothing written: the attempt is over, or the stored answer is as new or newer. Read
+    # which, in the same transaction (and under the same lock).
+    state, *answer = conn.execute(
+        _after_statement(), {"attempt_id": save.attempt_id, "question_id": save.question_id}
+    ).one()
+    stored = Stored(*answer) if answer[0] is not None else None
+    if state is not AttemptState.IN_PROGRESS:
+        return Written(answer=stored, stored=False, refused=True)
+    # The same save again (sent again after an answer that never arrived): it is stored.
+    mine = (save.seq, save.value, save.flagged)
+    again = stored is not None and (stored.seq, stored.value, stored.flagged) == mine
+    return Written(answer=stored, stored=again)
+
+
+# Statements, built once (only the values differ from one save to the next) -----------------
+
+_ANSWER = Answer.__table__
+_STORED = (_ANSWER.c.id, _ANSWER.c.seq, _ANSWER.c.value, _ANSWER.c.flagged, _ANSWER.c.saved_at)
+
+
+@cache
+def _target_statement():
+    attempt, item = Attempt.__table__, AttemptQuestion.__table__
+    return (
+        select(attempt.c.user_id, attempt.c.state, attempt.c.deadline, item.c.id, item.c.snapshot)
+        .select_from(
+            attempt.outerjoin(
+                item,
+                (item.c.attempt_id == attempt.c.id) & (item.c.position == bindparam("position")),
+            )
+        )
+        .where(attempt.c.id == bindparam("attempt_id"))
+    )
+
+
+@cache
+def _write_statement(dialect: str):
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    attempt = Attempt.__table__
+    new = (
+        select(
+            bindparam("question_id", type_=Integer),
+            bindparam("value", type_=_ANSWER.c.value.type),
+            bindparam("seq", type_=Integer),
+            bindparam("flagged", type_=Boolean),
+            bindparam("saved_at", type_=_ANSWER.c.saved_at.type),
+        )
+        .where(
+            attempt.c.id == bindparam("attempt_id"),
+            attempt.c.state == AttemptState.IN_PROGRESS,
+        )
+        # PostgreSQL: lock the attempt's row as an UPDATE of it would, so that a submit
+        # waits for this commit (or this save waits for the submit's, and writes nothing).
+        # SQLite takes its one write lock for the statement anyway, and renders nothing here.
+        .with_for_update(key_share=True, of=attempt)
+    )
+    statement = insert(_ANSWER).from_select(
+        ["attempt_question_id", "value", "seq", "flagged", "saved_at"], new
+    )
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_ANSWER.c.attempt_question_id],
+        set_={
+            "value": excluded.value,
+            "seq": excluded.seq,
+            "flagged": excluded.flagged,
+            "saved_at": excluded.saved_at,
+        },
+        where=_ANSWER.c.seq < excluded.seq,
+    ).returning(*_STORED)
+
+
+@cache
+def _after_statement():
+    attempt = Attempt.__table__
+    return (
+        select(attempt.c.state, *_STORED)
+        .select_from(
+            attempt.outerjoin(_ANSWER, _ANSWER.c.attempt_question_id == bindparam("question_id"))
+        )
+        .where(attempt.c.id == bindparam("attempt_id"))
+    )
+
+
+# Group commit -----------------------------------------------------------------------------
+
+
+class _Waiting:
+    """A save handed to the writer, and what became of it."""
+
+    __slots__ = ("save", "done", "written", "error")
+
+    def __init__(self, save: Save):
+        self.save = save
+        self.done = threading.Event()
+        self.written: Written | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """The writer thread of one process: saves that wait together are committed together.
+
+    Started by the first save and ended after IDLE_SECONDS without one. A forked child starts
+    with no writer and an empty queue (its parent's thread does not exist there).
+    """
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._turn_path = _turn_path(engine)
+        self._reset()
+        _instances.add(self)
+
+    def _reset(self) -> None:
+        self._pid = os.getpid()
+        self._lock = threading.Condition()
+        self._pending: list[_Waiting] = []
+        self._running = False
+
+    def write(self, save: Save, timeout: float = WAIT_SECONDS) -> Written:
+        """Write and commit the save with the others waiting; NotCommitted if that failed."""
+        if self._pid != os.getpid():  # forked without the at-fork hook (never, in CPython)
+            self._reset()
+        waiting = _Waiting(save)
+        with self._lock:
+            self._pending.append(waiting)
+            if self._running:
+                self._lock.notify()
+            else:
+                self._running = True
+                threading.Thread(target=self._run, name="exam-saves", daemon=True).start()
+        if not waiting.done.wait(timeout):
+            raise NotCommitted("no commit within the wait")
+        if waiting.error is not None:
+            raise NotCommitted(str(waiting.error)) from waiting.error
+        return waiting.written
+
+    def _run(self) -> None:
+        conn: Connection | None = None
+        turn = _Turn(self._turn_path)
+        batch: list[_Waiting] = []
+        try:
+            while True:
+                with self._lock:
+                    if not self._pending:
+                        self._lock.wait(IDLE_SECONDS)
+                    if not self._pending:
+                        self._running = False
+                        return
+                    batch, self._pending = self._pending, []
+                conn = self._commit(conn, turn, batch)
+                batch = []
+        except BaseException as e:  # the thread is dying: no save may wait for it forever
+            with self._lock:
+                batch += self._pending
+                self._pending, self._running = [], False
+            for w in batch:
+                if not w.done.is_set():
+                    w.error = e
+                    w.done.set()
+            raise
+        finally:
+            if conn is not None:
+                conn.close()
+            turn.close()
+
+    def _commit(
+        self, conn: Connection | None, turn: "_Turn", batch: list[_Waiting]
+    ) -> Connection | None:
+        """Write and commit one batch; the connection to use for the next, if any."""
+        # One order of the attempts' row locks for every writer: no two batches deadlock.
+        batch.sort(key=lambda w: w.save.attempt_id)
+        try:
+            if conn is None:
+                conn = self._engine.connect()
+            with turn.taken(), conn.begin():
+                written = [write(conn, w.save) for w in batch]
+        except Exception as e:
+            if conn is not None:
+                conn.close()  # a connection that failed is not trusted with the next batch
+            if len(batch) == 1:
+                batch[0].error = e  # the request logs it
+                batch[0].done.set()
+                return None
+            log.warning("a batch of %d answer saves failed; trying each alone", len(batch))
+            for w in batch:
+                leftover = self._commit(None, turn, [w])
+                if leftover is not None:
+                    leftover.close()
+            return None
+        # While saves keep coming, keep the connection (no checkout and ping for each batch);
+        # else give it back to the pool before the requests hear of their commit.
+        with self._lock:
+            more = bool(self._pending)
+        if not more:
+            conn.close()
+            conn = None
+        for w, result in zip(batch, written, strict=True):
+            w.written = result
+            w.done.set()
+        return conn
+
+
+class _Turn:
+    """SQLite: the writers' turn, shared by the processes, taken for each transaction.
+
+    SQLite's own lock makes a writer that finds it taken sleep and try again (after 1, 2, 5,
+    ... 100 ms), while a busy writer of another process may take it again each time meanwhile:
+    seconds of waiting under load. A file lock wakes the next writer as soon as it is free.
+    """
+
+    def __init__(self, path: str | None):
+        self._path = path
+        self._file = None
+
+    @contextmanager
+    def taken(self):
+        if self._path is None:
+            yield
+            return
+        if self._file is None:
+            self._file = open(self._path, "ab")  # noqa: SIM115  (closed with the thread)
+        fcntl.flock(self._file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _turn_path(engine: Engine) -> str | None:
+    """The file beside a SQLite database whose lock the writers take in turn, if any."""
+    url = engine.url
+    if fcntl is None or url.get_backend_name() != "sqlite":
+        return None
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return None
+    return f"{url.database}-saves.lock"
+
+
+_instances: "weakref.WeakSet[GroupCommit]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_instances):
+        writer._reset()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
