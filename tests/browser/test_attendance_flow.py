@@ -22,6 +22,9 @@ AHMAD = "199001012015031001"
 
 
 def log_in(phone: Page, who: str) -> None:
+    # Let the last page's requests finish first: a late response (the icon's) would set the
+    # previous person's session cookie again after it was cleared.
+    phone.wait_for_load_state("networkidle")
     phone.context.clear_cookies()
     phone.goto("/masuk")
     phone.locator("#login-form #identifier").fill(who)
