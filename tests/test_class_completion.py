@@ -14,18 +14,16 @@ from lms.classes.models import Member
 from lms.core.clock import local_date, utcnow
 from lms.exams import services as exams
 from lms.exams.models import (
-    Exam,
-    ExamDraw,
     Question,
     QuestionCategory,
     QuestionOption,
     QuestionType,
-    ShowAnswers,
 )
 from lms.extensions import db
 from lms.learning import completion
 from lms.records.models import EntryKind, LedgerEntry
 from tests.class_support import add_session, enrollment_of, join, new_class
+from tests.exam_support import new_exam
 
 
 def _exam_course(make_course, inst):
@@ -54,25 +52,17 @@ def _exam_course(make_course, inst):
         QuestionOption(position=0, text="Benar", fraction=Decimal(1), feedback=""),
         QuestionOption(position=1, text="Salah", fraction=Decimal(0), feedback=""),
     ]
-    exam = Exam(
-        course_id=course.id,
+    exam = new_exam(
+        course,
+        cat,
+        1,
         lesson_id=lesson.id,
         title="Ujian Manajemen ASN",
         duration_minutes=30,
         attempts_allowed=3,
-        pass_mark=Decimal(60),
         shuffle_questions=False,
         shuffle_options=False,
-        one_per_page=False,
-        show_score=True,
-        show_answers=ShowAnswers.AFTER_SUBMIT,
-        published=True,
-        access_code="",
-        instructions="",
-        created_at=now,
-        updated_at=now,
     )
-    exam.draws.append(ExamDraw(category_id=cat.id, count=1))
     db.session.add_all([q, exam])
     db.session.commit()
     return course, exam

@@ -17,12 +17,11 @@ from lms.exams.models import (
     Attempt,
     AttemptState,
     Exam,
-    ExamDraw,
     QuestionCategory,
-    ShowAnswers,
 )
 from lms.extensions import db
 from lms.learning.models import Enrollment, LessonProgress
+from tests.exam_support import new_exam
 from tests.test_exams import add_question, enroll, item_of, option_id
 
 HX = {"HX-Request": "true"}
@@ -58,26 +57,7 @@ def exam(course):
     add_question(course, cat, "essay", "Bagaimana menangani keluhan?", [], points=4)
     lesson = next(x for x in course.lessons if x.kind.value == "exam")
     lesson.required = True
-    now = utcnow()
-    e = Exam(
-        course_id=course.id,
-        lesson_id=lesson.id,
-        title="Ujian Etika",
-        duration_minutes=60,
-        attempts_allowed=2,
-        pass_mark=Decimal(60),
-        shuffle_questions=True,
-        shuffle_options=True,
-        one_per_page=False,
-        show_score=True,
-        show_answers=ShowAnswers.AFTER_SUBMIT,
-        published=True,
-        access_code="",
-        instructions="",
-        created_at=now,
-        updated_at=now,
-    )
-    e.draws.append(ExamDraw(category_id=cat.id, count=3))
+    e = new_exam(course, cat, 3, lesson_id=lesson.id)
     db.session.add(e)
     db.session.commit()
     return e

@@ -29,6 +29,7 @@ from lms.exams.models import (
 )
 from lms.extensions import db
 from lms.learning.models import Enrollment, EnrollmentSource
+from tests.exam_support import new_exam
 
 HX = {"HX-Request": "true"}
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 WITA
@@ -105,25 +106,7 @@ def bank(make_course):
 @pytest.fixture
 def exam(bank):
     course, cat, qs = bank
-    now = utcnow()
-    e = Exam(
-        course_id=course.id,
-        title="Ujian Etika",
-        duration_minutes=60,
-        attempts_allowed=2,
-        pass_mark=Decimal(60),
-        shuffle_questions=True,
-        shuffle_options=True,
-        one_per_page=False,
-        show_score=True,
-        show_answers=ShowAnswers.AFTER_SUBMIT,
-        published=True,
-        access_code="",
-        instructions="",
-        created_at=now,
-        updated_at=now,
-    )
-    e.draws.append(ExamDraw(category_id=cat.id, count=len(qs)))
+    e = new_exam(course, cat, len(qs))
     db.session.add(e)
     db.session.commit()
     return e
