@@ -90,3 +90,7 @@ class Defaults:
     #: Logos and signatures on certificate templates; the background picture may be larger.
     CERTIFICATE_IMAGE_MAX_BYTES = 512 * 1024
     CERTIFICATE_BACKGROUND_MAX_BYTES = 2 * 1024 * 1024
+    #: Where the public reaches this site, e.g. "https://bina.makassarkota.go.id/": the base of
+    #: the verification URL in each certificate's QR code. Empty: the address of the request
+    #: (or http://127.0.0.1:5000/ for certificates issued outside a request).
+    PUBLIC_URL = ""

@@ -231,6 +231,65 @@ def make_institution(app):
 
 
 @pytest.fixture
+def make_template(app, admin_user):
+    def make(body: str = "telah mengikuti {judul}.", **kw):
+        from lms.certificates import services
+        from lms.certificates.models import CertificateTemplate, Layout
+
+        t = CertificateTemplate()
+        data = {
+            "name": kw.pop("name", "Templat Uji"),
+            "layout": kw.pop("layout", Layout.CLASSIC),
+            "title": kw.pop("title", "SERTIFIKAT"),
+            "body": body,
+            "place": "Makassar",
+            "number_pattern": kw.pop("number_pattern", "800/{seq}/BKPSDM/{year}"),
+        }
+        signatories = kw.pop(
+            "signatories",
+            [services.SignatoryInput("Dr. H. Andi Zulkifli", "", "Kepala BKPSDM Kota Makassar")],
+        )
+        services.save_template(t, data, signatories, actor=admin_user, now=utcnow())
+        for name, value in kw.items():
+            setattr(t, name, value)
+        db.session.commit()
+        return t
+
+    return make
+
+
+@pytest.fixture
+def make_certificate(app, make_user, make_course, make_template):
+    """An issued certificate with its PDF: a person who completed a course (or `enrollment`)."""
+
+    def make(user=None, *, template=None, enrollment=None, pdf: bool = True, **kw):
+        from lms.certificates import issuing
+        from lms.learning.models import Enrollment, EnrollmentSource
+
+        now = utcnow()
+        if enrollment is None:
+            user = user or make_user()
+            enrollment = Enrollment(
+                course_id=make_course(jp=kw.pop("jp", 10)).id,
+                user_id=user.id,
+                source=EnrollmentSource.SELF,
+                enrolled_at=now,
+                completed_at=now,
+            )
+            db.session.add(enrollment)
+            db.session.commit()
+        from lms.certificates.models import CertificateTemplate
+
+        active = db.select(CertificateTemplate).where(CertificateTemplate.active.is_(True))
+        template = template or db.session.scalar(active) or make_template()
+        certificate = issuing.issue(enrollment, template, now=now, **kw)
+        db.session.commit()
+        return issuing.ensure_pdf(certificate) if pdf else certificate
+
+    return make
+
+
+@pytest.fixture
 def make_course(app):
     """A course with modules and lessons: lessons=[("Modul 1", [("Title", "text"), ...]), ...]."""
 

@@ -70,29 +70,6 @@ def count_templates() -> int:
     return db.session.scalar(select(func.count(CertificateTemplate.id)))
 
 
-@pytest.fixture
-def make_template(app, admin_user):
-    def make(body: str = "telah mengikuti {judul}.", **kw) -> CertificateTemplate:
-        t = CertificateTemplate()
-        data = {
-            "name": kw.pop("name", "Templat Uji"),
-            "layout": kw.pop("layout", Layout.CLASSIC),
-            "title": kw.pop("title", "SERTIFIKAT"),
-            "body": body,
-            "place": "Makassar",
-            "number_pattern": "800/{seq}/BKPSDM/{year}",
-        }
-        signatories = kw.pop(
-            "signatories",
-            [services.SignatoryInput("Dr. H. Andi Zulkifli", "", "Kepala BKPSDM Kota Makassar")],
-        )
-        services.save_template(t, data, signatories, actor=admin_user, now=utcnow())
-        db.session.commit()
-        return t
-
-    return make
-
-
 def sample(template, **kw) -> render.CertificateData:
     from datetime import date
 

@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from lms.certificates.models import CertificateTemplate, Layout
+from lms.core import pdf
 from lms.core.storage import storage
 
 #: A placeholder: {nama}. Doubled braces are not one: "{{config}}" is text and prints as typed.
@@ -148,33 +149,52 @@ def _data_uri(image: Image | None) -> str:
     return f"data:{image.content_type};base64,{base64.b64encode(content).decode()}"
 
 
-def html_of(template: CertificateTemplate, data: CertificateData) -> str:
+@dataclass(frozen=True)
+class Look:
+    """How a certificate looks: the layout, the words with placeholders, the pictures."""
+
+    layout: Layout
+    title: str
+    body: str
+    logo: Image | None = None
+    background: Image | None = None
+
+    @classmethod
+    def of(cls, template: CertificateTemplate) -> "Look":
+        return cls(
+            template.layout,
+            template.title,
+            template.body,
+            _image(template.logo_key, template.logo_type),
+            _image(template.background_key, template.background_type),
+        )
+
+
+def html_of(look: Look | CertificateTemplate, data: CertificateData) -> str:
     """The certificate as an HTML document for WeasyPrint (autoescaped: user text is text)."""
+    if isinstance(look, CertificateTemplate):
+        look = Look.of(look)
     values = data.values()
-    paragraphs = [fill(p.strip(), values) for p in re.split(r"\n\s*\n", template.body or "")]
-    layout = template.layout if template.layout in set(Layout) else Layout.CLASSIC
+    paragraphs = [fill(p.strip(), values) for p in re.split(r"\n\s*\n", look.body or "")]
+    layout = look.layout if look.layout in set(Layout) else Layout.CLASSIC
     qr = segno.make(data.verify_url, error="m").svg_data_uri(scale=4, border=0, dark="#1a1a1a")
     with force_locale(LOCALE):
         return render_template(
             f"certificates/pdf/{Layout(layout).value}.html",
             issuer=current_app.config["CERTIFICATE_ISSUER"].splitlines(),
-            title=fill(template.title, values),
+            title=fill(look.title, values),
             paragraphs=[p for p in paragraphs if p],
             data=data,
             signed_on=long_date(data.signed_on),
-            logo=_data_uri(_image(template.logo_key, template.logo_type)),
+            logo=_data_uri(look.logo),
             partner_logo=_data_uri(data.institution_logo),
-            background=_data_uri(_image(template.background_key, template.background_type)),
+            background=_data_uri(look.background),
             signatories=[(s, _data_uri(s.signature)) for s in data.signatories],
             qr=qr,
             short_url=data.verify_url.split("://", 1)[-1],
         )
 
 
-def render_pdf(template: CertificateTemplate, data: CertificateData) -> bytes:
+def render_pdf(look: Look | CertificateTemplate, data: CertificateData) -> bytes:
     """The certificate as PDF bytes."""
-    import weasyprint  # imported here: it is heavy and most requests never need it
-
-    html = html_of(template, data)
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    return weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    return pdf.render_pdf(html_of(look, data))

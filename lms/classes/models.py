@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, enum_column
@@ -54,6 +54,12 @@ class Cohort(db.Model):
     attendance_threshold: Mapped[int] = mapped_column(default=80)
     #: Hours credited on completion (by default the course's).
     jp: Mapped[int]
+    #: The certificate given on completion (default: the course's), and whether it is issued
+    #: by itself then.
+    certificate_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_template.id", ondelete="SET NULL")
+    )
+    auto_certificate: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -80,6 +80,8 @@ def action_labels() -> dict:
         "attendance.update": _l("Recorded attendance at a class session"),
         "certificate_template.create": _l("Created a certificate template"),
         "certificate_template.update": _l("Changed a certificate template"),
+        "certificate.issue": _l("Issued a certificate"),
+        "certificate.revoke": _l("Revoked a certificate"),
     }
 
 

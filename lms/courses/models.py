@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, enum_column
@@ -93,6 +93,13 @@ class Course(db.Model):
     review_note: Mapped[str] = mapped_column(Text, default="")
     #: Whether anyone may enroll themselves; otherwise only by assignment.
     open_enrollment: Mapped[bool] = mapped_column(default=True)
+    #: The certificate given on completion, and whether it is issued by itself then.
+    certificate_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_template.id", ondelete="SET NULL")
+    )
+    auto_certificate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: Predicates by score, one band a line, highest first: "85 Sangat Memuaskan".
+    score_bands: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
