@@ -22,12 +22,15 @@
     }
   }
   setInterval(function () { if (left > 0) left--; show(); }, 1000);
-  function hold(f) { // keep the answer here, and say so beside the question
+  function hold(f, why) { // keep the answer here, and say so beside the question
     var fd = new FormData(f), m = f.querySelector(".msg");
     pend[f.dataset.pos] = { a: fd.getAll("answer"), f: fd.get("flag") ? 1 : 0 }; keep();
-    if (m) { m.textContent = root.dataset.msgOffline; m.className = "msg error"; }
+    if (m) { m.textContent = why || root.dataset.msgOffline; m.className = "msg error"; }
   }
   function on(name, fn) { d.addEventListener(name, fn); }
+  // A save is over when the server kept it (2xx) or refused it for good (409: too late, or
+  // submitted). Anything else (no answer, 5xx, a login that expired: 401) keeps it here.
+  function done(x) { return x >= 200 && x < 300 || x === 409; }
   on("htmx:configRequest", function (e) {
     var pos = e.detail.elt.dataset.pos, p = e.detail.parameters;
     if (pos) { last[pos] = Math.max(+p.get("seq") || 0, (last[pos] || 0) + 1); p.set("seq", last[pos]); }
@@ -41,15 +44,15 @@
     var f = e.detail.elt, pos = f.dataset.pos;
     if (pos ? !off() : f.id !== "finish" || !off() && !waiting()) return;
     e.preventDefault();
-    if (pos) hold(f); else { keep(); resend(); }
+    if (pos) hold(f); else { keep(); note.scrollIntoView({ block: "center" }); resend(); }
   });
   on("htmx:beforeSwap", function (e) {
-    if (e.detail.requestConfig.elt.dataset.pos && e.detail.xhr.status >= 500) e.detail.shouldSwap = false;
+    if (e.detail.requestConfig.elt.dataset.pos && !done(e.detail.xhr.status)) e.detail.shouldSwap = false;
   });
   on("htmx:afterRequest", function (e) {
     var pos = e.detail.elt.dataset.pos, x = e.detail.xhr.status, st = d.getElementById("save-" + pos);
     if (!pos) return;
-    if (!x || x >= 500) return hold(e.detail.elt);
+    if (!done(x)) return hold(e.detail.elt, x >= 400 && x < 500 && root.dataset.msgExpired);
     delete pend[pos]; keep();
     if (!st) return;
     st = st.dataset; left = +st.remaining || 0; show();

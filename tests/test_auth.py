@@ -383,6 +383,16 @@ def test_htmx_request_without_login_is_sent_to_the_login_page(client):
     assert response.headers["HX-Redirect"].startswith("/masuk?next=")
 
 
+def test_after_logging_in_again_an_htmx_request_comes_back_to_its_page(client):
+    """A fragment's URL (an exam answer's save, say) is no page: come back to the page."""
+    response = client.get(
+        "/admin/pengguna?q=siti",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/admin/unit?x=1"},
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/masuk?next=/admin/unit?x%3D1"
+
+
 def _redis_or_skip(url: str):
     import redis
 

@@ -1,5 +1,7 @@
 """Accounts, login, roles and units."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,10 +40,15 @@ def init_app(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        target = url_for("auth.login", next=request.full_path.rstrip("?"))
         if htmx:
-            # An htmx request would swap the login page into a fragment; load it whole instead.
+            # An htmx request would swap the login page into a fragment; load it whole instead,
+            # and come back to the page the person was on, not to the fragment's URL (an exam's
+            # answer save is a POST: its URL is no page).
+            here = urlsplit(htmx.current_url or "")
+            back = here.path + (f"?{here.query}" if here.query else "")
+            target = url_for("auth.login", next=back or request.full_path.rstrip("?"))
             return "", 401, {"HX-Redirect": target}
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
         from flask import flash
 
         flash(login_manager.login_message, "info")

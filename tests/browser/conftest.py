@@ -1,6 +1,7 @@
 """Fixtures for a real Chromium: the demo app served on a free port, the browser, a phone."""
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,7 +110,14 @@ def browser():
 
 
 @pytest.fixture
-def phone(live_server, browser):
+def expected_problems() -> list[re.Pattern]:
+    """Patterns of browser problems a test causes on purpose (e.g. a request refused because
+    the session ended); `phone` does not report those."""
+    return []
+
+
+@pytest.fixture
+def phone(live_server, browser, expected_problems):
     """A fresh phone-sized page on the live server that fails the test on any browser error.
 
     Console errors, uncaught exceptions, failed or 4xx/5xx requests and any request to
@@ -147,5 +155,6 @@ def phone(live_server, browser):
     page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
     yield page
     context.close()
+    problems = [p for p in problems if not any(e.search(p) for e in expected_problems)]
     if problems:
         pytest.fail("the browser saw problems:\n" + "\n".join(problems), pytrace=False)

@@ -1,5 +1,7 @@
 """Error answers to htmx-boosted forms are shown, not swallowed."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,3 +27,28 @@ def test_an_expired_form_shows_the_error_page(live_server, browser, indonesian):
         expect(page.locator("html")).to_have_attribute("lang", "id")
     finally:
         context.close()
+
+
+def test_a_link_followed_without_connection_says_so(phone, indonesian, expected_problems):
+    """htmx would otherwise leave the page as it was, as if the tap had not been felt."""
+    expected_problems += [
+        re.compile(r"ERR_INTERNET_DISCONNECTED"),
+        re.compile(r"htmx:(sendError|afterRequest)"),
+    ]
+    phone.goto("/")
+    banner = phone.locator("#no-connection")
+    expect(banner).to_be_hidden()
+    phone.context.set_offline(True)
+    phone.get_by_role("navigation", name=indonesian("Main menu")).get_by_role(
+        "link", name=indonesian("Courses")
+    ).click()
+    expect(banner).to_be_visible()
+    expect(banner).to_have_text(
+        indonesian("No connection: nothing was sent. Check the connection and try again.")
+    )
+    phone.context.set_offline(False)
+    phone.get_by_role("navigation", name=indonesian("Main menu")).get_by_role(
+        "link", name=indonesian("Courses")
+    ).click()
+    expect(phone).to_have_url(re.compile(r"/kursus"))
+    expect(banner).to_be_hidden()

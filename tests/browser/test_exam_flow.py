@@ -49,7 +49,9 @@ def answer(form: Locator, snapshot: dict, indonesian) -> dict:
     return {"options": sorted(o["id"] for o in chosen)}
 
 
-def test_asn_takes_an_exam_through_a_lost_connection(phone: Page, live_app, indonesian):
+def test_asn_takes_an_exam_through_a_lost_connection(
+    phone: Page, live_app, indonesian, expected_problems
+):
     with live_app.app_context():
         exam_id = db.session.scalar(select(Exam.id).where(Exam.title == demo.EXAM_TITLE))
         user_id = db.session.scalar(select(User.id).where(User.nip == NIP))
@@ -156,6 +158,31 @@ def test_asn_takes_an_exam_through_a_lost_connection(phone: Page, live_app, indo
     assert phone.evaluate(f"localStorage.getItem('{key}')") == "{}"
     assert stored() == {p: (expected[p], p == flagged) for p in positions}
 
+    # The session ends (cookies gone): the next save is refused, the answer stays on the phone
+    # and the page says why; after logging in again it is sent.
+    expected_problems += [re.compile(r"\b400\b.*/jawab/"), re.compile(r"console: .*\b400\b")]
+    phone.context.clear_cookies()
+    late_flag = online[2]
+    phone.locator(f"#q-{late_flag}").get_by_label(indonesian("Flag to review later")).check()
+    expect(phone.locator(f"#q-{late_flag} .msg")).to_have_text(
+        indonesian(
+            "Not saved: your session has ended. Your answer is kept on this device: reload "
+            "this page (log in again if asked) and it is sent."
+        )
+    )
+    assert sorted(phone.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")) == [
+        str(late_flag)
+    ]
+    phone.reload()
+    phone.locator("#identifier").fill(NIP)
+    phone.locator("#password").fill(PASSWORD)
+    phone.locator("#login-form").get_by_role("button").click()
+    expect(phone.locator(f"#nav-{late_flag} i")).to_have_text("✓⚑")
+    expect(phone.locator(f"#q-{late_flag} .msg")).to_have_text(saved)
+    assert phone.evaluate(f"localStorage.getItem('{key}')") == "{}"
+    flags = {flagged, late_flag}
+    assert stored() == {p: (expected[p], p in flags) for p in positions}
+
     # Submit: a summary first, then confirm once more.
     phone.get_by_role("button", name=indonesian("Finish and submit…")).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(
@@ -163,7 +190,8 @@ def test_asn_takes_an_exam_through_a_lost_connection(phone: Page, live_app, indo
     )
     summary = phone.locator("dl.kv")
     expect(summary).to_contain_text(f"{len(positions)} / {len(positions)}")
-    expect(summary.get_by_role("link", name=str(flagged), exact=True)).to_be_visible()
+    for position in sorted(flags):
+        expect(summary.get_by_role("link", name=str(position), exact=True)).to_be_visible()
     fits_phone(phone)
     screenshot(phone, "exam-submit")
     phone.get_by_role("button", name=indonesian("Yes, submit")).click()
