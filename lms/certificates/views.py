@@ -22,14 +22,13 @@ from lms.auth.models import Role
 from lms.certificates import render, services
 from lms.certificates.forms import TemplateForm, layout_labels
 from lms.certificates.models import MAX_SIGNATORIES, CertificateTemplate
-from lms.core import uploads
+from lms.core import scan, uploads
 from lms.core.audit import client_ip
 from lms.core.clock import local_date, utcnow
 from lms.courses.forms import ConfirmForm
 from lms.courses.services import remove_stored
 from lms.extensions import db
 from lms.partners.models import Institution
-from lms.partners.views import _checked
 
 bp = Blueprint("certificates", __name__, url_prefix="/sertifikat")
 
@@ -72,8 +71,8 @@ def edit_template(template_id: int | None):
     if form.validate_on_submit():
         config = current_app.config
         image_max = config["CERTIFICATE_IMAGE_MAX_BYTES"]
-        logo = _checked(form.logo, IMAGE_TYPES, image_max)
-        background = _checked(
+        logo = scan.checked_field(form.logo, IMAGE_TYPES, image_max)
+        background = scan.checked_field(
             form.background, IMAGE_TYPES, config["CERTIFICATE_BACKGROUND_MAX_BYTES"]
         )
         rows = [
@@ -81,7 +80,7 @@ def edit_template(template_id: int | None):
                 name=sub.form.name.data or "",
                 nip=sub.form.nip.data or "",
                 title=sub.form.title.data or "",
-                signature=_checked(sub.form.signature, IMAGE_TYPES, image_max),
+                signature=scan.checked_field(sub.form.signature, IMAGE_TYPES, image_max),
                 remove_signature=sub.form.remove_signature.data,
             )
             for sub in form.signatories

@@ -653,10 +653,10 @@ def roster(cohort: Cohort, exams: list, now: datetime) -> tuple[list[RosterRow],
 
 def essays_waiting(exams: list, user_ids: set[int]) -> dict[int, int]:
     """Per exam, the essays of these people that wait for a grade (as the grading queue has it)."""
-    from lms.exams.marking import _waiting_essays  # the queue's own definition of "waiting"
+    from lms.exams.marking import waiting_essays  # the queue's own definition of "waiting"
 
     return {
-        exam.id: sum(1 for _a, _q, attempt in _waiting_essays(exam) if attempt.user_id in user_ids)
+        exam.id: sum(1 for _a, _q, attempt in waiting_essays(exam) if attempt.user_id in user_ids)
         for exam in exams
     }
 

@@ -93,3 +93,16 @@ def check(
     checked = uploads.check(stream, original_name, allowed, max_bytes)
     scan(checked.stream, checked.original_name)
     return checked
+
+
+def checked_field(field, allowed: dict, max_bytes: int) -> uploads.CheckedUpload | None:
+    """The file sent in a form's file `field`, checked and scanned; None when none was sent or
+    it was refused (the reason is then among the field's errors)."""
+    sent = field.data
+    if not sent or not getattr(sent, "filename", ""):
+        return None
+    try:
+        return check(sent.stream, sent.filename, allowed, max_bytes)
+    except uploads.UploadRejected as e:
+        field.errors = [*field.errors, str(e)]
+        return None

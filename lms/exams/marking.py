@@ -90,7 +90,7 @@ def _lock(attempt: Attempt) -> None:
 # The queue --------------------------------------------------------------------------------
 
 
-def _waiting_essays(exam: Exam):
+def waiting_essays(exam: Exam):
     """Answered essays of the exam that wait for a grade (is_waiting, in SQL), oldest first."""
     rows = db.session.execute(
         select(Answer, AttemptQuestion, Attempt)
@@ -154,7 +154,7 @@ def queue(exam: Exam, grader, *, secret: str | bytes) -> list[QueueItem]:
             objection=answer.objected_at is not None,
             blocked=why_not_grade(answer, grader),
         )
-        for answer, item, _attempt in _waiting_essays(exam)
+        for answer, item, _attempt in waiting_essays(exam)
     ]
     return sorted(items, key=lambda x: not x.objection)
 

@@ -74,19 +74,6 @@ def partner_labels() -> dict:
     }
 
 
-def _checked(field, allowed: dict, max_bytes: int) -> uploads.CheckedUpload | None:
-    """The file sent in `field`, checked and scanned; None when none was sent or it was refused
-    (the reason is then among the field's errors)."""
-    sent = field.data
-    if not sent or not getattr(sent, "filename", ""):
-        return None
-    try:
-        return scan.check(sent.stream, sent.filename, allowed, max_bytes)
-    except uploads.UploadRejected as e:
-        field.errors = [*field.errors, str(e)]
-        return None
-
-
 # Institutions -----------------------------------------------------------------------------
 
 
@@ -150,7 +137,7 @@ def edit_institution(institution_id: int | None):
     form.type.choices = list(institution_type_labels().items())
     if form.validate_on_submit():
         max_bytes = current_app.config["INSTITUTION_LOGO_MAX_BYTES"]
-        logo = _checked(form.logo, LOGO_TYPES, max_bytes)
+        logo = scan.checked_field(form.logo, LOGO_TYPES, max_bytes)
         if not form.logo.errors:
             data = {
                 name: getattr(form, name).data
@@ -226,7 +213,7 @@ def edit_agreement(institution_id: int | None = None, agreement_id: int | None =
     form = AgreementForm(obj=agreement)
     if form.validate_on_submit():
         max_bytes = current_app.config["AGREEMENT_DOCUMENT_MAX_BYTES"]
-        document = _checked(form.document, PDF_TYPES, max_bytes)
+        document = scan.checked_field(form.document, PDF_TYPES, max_bytes)
         if not form.document.errors:
             data = {
                 name: getattr(form, name).data
