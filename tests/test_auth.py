@@ -434,3 +434,27 @@ def test_throttle_is_shared_through_redis_when_configured(app_config, make_user)
         for each in apps:  # close their database connections now, not at garbage collection
             with each.app_context():
                 db.engine.dispose()
+
+
+def test_the_session_cookie_is_refreshed_every_few_minutes_not_on_every_request(
+    client, make_user, monkeypatch
+):
+    from lms.core import security
+
+    make_user(nip="199001012015031099")
+    clock = [1_000_000.0]
+    monkeypatch.setattr(security.time, "time", lambda: clock[0])
+    assert client.login("199001012015031099").status_code == 302
+
+    def sets_cookie() -> bool:
+        response = client.get("/sehat")
+        return any(h.startswith("bina_session=") for h in response.headers.getlist("Set-Cookie"))
+
+    sets_cookie()  # the first refresh after the login stamps the session
+    assert not sets_cookie()
+    clock[0] += security.SESSION_REFRESH_SECONDS - 1
+    assert not sets_cookie()
+    clock[0] += 2
+    assert sets_cookie()  # the expiry moves forward: a person at work stays logged in
+    assert not sets_cookie()
+    assert client.get("/akun/kata-sandi").status_code == 200

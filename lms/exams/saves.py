@@ -33,6 +33,7 @@ from functools import cache
 from sqlalchemy import Boolean, Integer, bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
+from lms.auth.models import User
 from lms.exams.models import Answer, Attempt, AttemptQuestion, AttemptState
 
 try:
@@ -59,6 +60,9 @@ class Target:
     """What a save is checked against before it is written."""
 
     user_id: int
+    #: The attempt's owner's account: active, and the session version a login must name.
+    active: bool
+    session_version: int
     state: AttemptState
     deadline: datetime
     #: The attempt_question at the position asked for, if there is one.
@@ -99,7 +103,8 @@ class Written:
 
 
 def target(conn: Connection, attempt_id: int, position: int) -> Target | None:
-    """The attempt and its question at `position`, in one statement; None if no such attempt."""
+    """The attempt, its owner's account and its question at `position`, in one statement; None
+    if there is no such attempt."""
     row = conn.execute(_target_statement(), {"attempt_id": attempt_id, "position": position})
     row = row.first()
     return Target(*row) if row else None
@@ -143,11 +148,19 @@ _STORED = (_ANSWER.c.id, _ANSWER.c.seq, _ANSWER.c.value, _ANSWER.c.flagged, _ANS
 
 @cache
 def _target_statement():
-    attempt, item = Attempt.__table__, AttemptQuestion.__table__
+    attempt, item, user = Attempt.__table__, AttemptQuestion.__table__, User.__table__
     return (
-        select(attempt.c.user_id, attempt.c.state, attempt.c.deadline, item.c.id, item.c.snapshot)
+        select(
+            attempt.c.user_id,
+            user.c.active,
+            user.c.session_version,
+            attempt.c.state,
+            attempt.c.deadline,
+            item.c.id,
+            item.c.snapshot,
+        )
         .select_from(
-            attempt.outerjoin(
+            attempt.join(user, user.c.id == attempt.c.user_id).outerjoin(
                 item,
                 (item.c.attempt_id == attempt.c.id) & (item.c.position == bindparam("position")),
             )

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.auth import Identity
 from lms.auth.access import role_required
 from lms.auth.models import find_by_login
 from lms.core import errors
@@ -27,7 +28,7 @@ from lms.exams import (
 )
 from lms.exams.forms import ConfirmForm, ExamForm, OverrideForm, StartForm, utc_to_wita
 from lms.exams.models import Attempt, AttemptState, Exam, ExamOverride, GradingMethod, ShowAnswers
-from lms.extensions import db, htmx, limiter
+from lms.extensions import db, htmx, limiter, login_manager
 
 bp = Blueprint("exams", __name__)
 
@@ -358,14 +359,19 @@ def _write(save: saves.Save) -> saves.Written:
     return writer.write(save)
 
 
+def _save_status(**context) -> str:
+    """The status fragment of a save, rendered without the app's context processors: they
+    would load the logged-in person, whom a save never needs (auth.SELF_AUTHENTICATED)."""
+    return current_app.jinja_env.get_template("exams/_save_status.html").render(context)
+
+
 def _refused(attempt_id: int, position: int, message: str, now, fragment: bool):
     """Answer a save the attempt no longer takes, after finalising the attempt if it is due."""
     attempt = db.session.get(Attempt, attempt_id)
     if services.expire_if_due(attempt, now, _config()):
         db.session.commit()
     if fragment:
-        html = render_template(
-            "exams/_save_status.html",
+        html = _save_status(
             position=position,
             answer=services.answers_by_position(attempt).get(position),
             refused=message,
@@ -382,11 +388,14 @@ def _refused(attempt_id: int, position: int, message: str, now, fragment: bool):
 # No rate limit may refuse a save: exam.js resends only after a 5xx, and it costs each save
 # the limiter's lookups for nothing.
 @limiter.exempt
-@login_required
 def save_answer(attempt_id: int, position: int):
-    # Each save of every examinee comes here, many a minute during an exam: the checks are
-    # one statement and the write another, committed with the saves waiting alongside
-    # (lms/exams/saves.py); the ORM is used only on the rare paths.
+    # Each save of every examinee comes here, many a minute during an exam: the checks (the
+    # login too: see auth.SELF_AUTHENTICATED) are one statement and the write another,
+    # committed with the saves waiting alongside (lms/exams/saves.py); the ORM is used only
+    # on the rare paths.
+    identity = Identity.of_session()
+    if identity is None:
+        return login_manager.unauthorized()
     now = utcnow()
     # A form without a number (an old page, a hand-made request) counts as the oldest save.
     seq = max(request.form.get("seq", default=0, type=int), 0)
@@ -394,8 +403,12 @@ def save_answer(attempt_id: int, position: int):
         abort(400)
     fragment = htmx and not htmx.boosted
     found = saves.target(db.session.connection(), attempt_id, position)
-    if found is None or found.user_id != current_user.id or found.question_id is None:
-        abort(404)  # not theirs (not told to exist), or no question at this position
+    if found is None or found.user_id != identity.user_id:
+        abort(404)  # not theirs (not told to exist)
+    if not identity.accepts(found.active, found.session_version):
+        return login_manager.unauthorized()  # logged out elsewhere, or deactivated
+    if found.question_id is None:
+        abort(404)  # no question at this position
     if not services.takes_saves(found.state, found.deadline, now, _config()):
         return _refused(attempt_id, position, str(services.REFUSED_LATE), now, fragment)
     save = saves.Save(
@@ -415,8 +428,7 @@ def save_answer(attempt_id: int, position: int):
     if written.refused:
         return _refused(attempt_id, position, str(services.REFUSED_SUBMITTED), now, fragment)
     if fragment:
-        return render_template(
-            "exams/_save_status.html",
+        return _save_status(
             position=position,
             answer=written.answer,
             refused=None,
