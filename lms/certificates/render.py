@@ -64,6 +64,12 @@ def long_date(day: date | None) -> str:
     return format_date(day, "d MMMM y", locale=LOCALE) if day else ""
 
 
+def paragraphs(body: str, values: dict[str, str]) -> list[str]:
+    """The text's paragraphs (split at blank lines) with their placeholders filled in."""
+    filled = (fill(p.strip(), values) for p in re.split(r"\n\s*\n", body or ""))
+    return [p for p in filled if p]
+
+
 @dataclass(frozen=True)
 class Image:
     """A picture in the storage."""
@@ -175,7 +181,6 @@ def html_of(look: Look | CertificateTemplate, data: CertificateData) -> str:
     if isinstance(look, CertificateTemplate):
         look = Look.of(look)
     values = data.values()
-    paragraphs = [fill(p.strip(), values) for p in re.split(r"\n\s*\n", look.body or "")]
     layout = look.layout if look.layout in set(Layout) else Layout.CLASSIC
     qr = segno.make(data.verify_url, error="m").svg_data_uri(scale=4, border=0, dark="#1a1a1a")
     with force_locale(LOCALE):
@@ -183,7 +188,7 @@ def html_of(look: Look | CertificateTemplate, data: CertificateData) -> str:
             f"certificates/pdf/{Layout(layout).value}.html",
             issuer=current_app.config["CERTIFICATE_ISSUER"].splitlines(),
             title=fill(look.title, values),
-            paragraphs=[p for p in paragraphs if p],
+            paragraphs=paragraphs(look.body, values),
             data=data,
             signed_on=long_date(data.signed_on),
             logo=_data_uri(look.logo),
