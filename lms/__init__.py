@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(exams_views.bp)
     app.register_blueprint(classes.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(certificates.public_bp)
 
     from lms.cli import lms_cli
 

@@ -90,6 +90,20 @@ class Defaults:
     #: Logos and signatures on certificate templates; the background picture may be larger.
     CERTIFICATE_IMAGE_MAX_BYTES = 512 * 1024
     CERTIFICATE_BACKGROUND_MAX_BYTES = 2 * 1024 * 1024
+    #: Sign every certificate PDF (PAdES), so that a PDF reader shows whether it was altered.
+    CERTIFICATE_PDF_SIGNING = True
+    #: A real key and certificate for signing PDFs (PEM files; the certificate file may hold
+    #: the chain after it), e.g. one issued by BSrE. Empty: a key and a self-signed
+    #: certificate are generated on first use in instance/keys/.
+    CERTIFICATE_SIGNING_KEY = ""
+    CERTIFICATE_SIGNING_CERT = ""
+    #: The passphrase of CERTIFICATE_SIGNING_KEY, if it has one.
+    CERTIFICATE_SIGNING_KEY_PASSWORD = ""
+    #: A PDF anyone may upload on a verification page to compare with the one issued (never kept).
+    CERTIFICATE_VERIFY_MAX_BYTES = 5 * 1024 * 1024
+    #: Verification pages one address may open before 429: enough for a person, too few to guess
+    #: codes.
+    CERTIFICATE_VERIFY_RATE_LIMIT = "30 per minute"
     #: Where the public reaches this site, e.g. "https://bina.makassarkota.go.id/": the base of
     #: the verification URL in each certificate's QR code. Empty: the address of the request
     #: (or http://127.0.0.1:5000/ for certificates issued outside a request).
