@@ -4,7 +4,15 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -123,6 +131,13 @@ class CohortForm(FlaskForm):
         description=_l("Leave empty for the course's JP."),
         render_kw={"inputmode": "numeric", "min": 0},
     )
+    # The certificate: set by admins only (the view removes these fields for partner staff).
+    certificate_template_id = SelectField(
+        _l("Certificate template"),
+        coerce=_optional_id,
+        description=_l("Leave empty for the course's template."),
+    )
+    auto_certificate = BooleanField(_l("Issue the certificate automatically on completion"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -152,7 +167,7 @@ class CohortForm(FlaskForm):
         return ok
 
     def data_for_service(self) -> dict:
-        return {
+        data = {
             "name": " ".join(self.name.data.split()),
             "course_id": self.course_id.data,
             "institution_id": self.institution_id.data,
@@ -166,6 +181,10 @@ class CohortForm(FlaskForm):
             "attendance_threshold": self.attendance_threshold.data,
             "jp": self.jp.data,
         }
+        if "certificate_template_id" in self:
+            data["certificate_template_id"] = self.certificate_template_id.data
+            data["auto_certificate"] = self.auto_certificate.data
+        return data
 
 
 class NominateForm(FlaskForm):

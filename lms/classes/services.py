@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, select, update
 
 from lms.auth.models import Role, Unit, User
+from lms.certificates.models import CertificateTemplate
 from lms.classes.models import (
     Attendance,
     ClassSession,
@@ -92,6 +93,15 @@ def institutions_for(actor: User) -> list[Institution]:
     return [actor.institution] if actor.institution is not None else []
 
 
+def certificate_templates(keep: int | None = None) -> list[CertificateTemplate]:
+    """Templates a class may name: the active ones, and the one it names already."""
+    offered = CertificateTemplate.active.is_(True)
+    if keep is not None:
+        offered = offered | (CertificateTemplate.id == keep)
+    stmt = select(CertificateTemplate).where(offered).order_by(CertificateTemplate.name)
+    return list(db.session.scalars(stmt))
+
+
 def _audit(cohort: Cohort) -> dict:
     return {
         "name": cohort.name,
@@ -106,6 +116,8 @@ def _audit(cohort: Cohort) -> dict:
         "join_mode": str(cohort.join_mode),
         "attendance_threshold": cohort.attendance_threshold,
         "jp": cohort.jp,
+        "certificate_template_id": cohort.certificate_template_id,
+        "auto_certificate": cohort.auto_certificate,
     }
 
 
@@ -127,7 +139,8 @@ def save_cohort(cohort: Cohort, data: dict, *, actor: User, now: datetime, ip: s
     """Open (cohort.id is None) or change a class; nothing changes when a rule is broken.
 
     `data`: name, course_id, institution_id (None: BKPSDM), mode, starts_on, ends_on, venue,
-    meeting_url, capacity, join_mode, attendance_threshold, jp (None: the course's).
+    meeting_url, capacity, join_mode, attendance_threshold, jp (None: the course's); and, when
+    an admin sets them, certificate_template_id (None: the course's) and auto_certificate.
     """
     creating = cohort.id is None
     course = db.session.get(Course, data["course_id"])
@@ -156,6 +169,8 @@ def save_cohort(cohort: Cohort, data: dict, *, actor: User, now: datetime, ip: s
                     n=quota_total,
                 )
             )
+    if "certificate_template_id" in data:
+        _check_certificate(cohort, course, data)
     before = None if creating else _audit(cohort)
     for key in (
         "name",
@@ -171,6 +186,9 @@ def save_cohort(cohort: Cohort, data: dict, *, actor: User, now: datetime, ip: s
         setattr(cohort, key, data[key])
     cohort.course_id, cohort.institution_id = course.id, institution_id
     cohort.jp = data["jp"] if data["jp"] is not None else course.jp
+    if "certificate_template_id" in data:
+        cohort.certificate_template_id = data["certificate_template_id"]
+        cohort.auto_certificate = bool(data["auto_certificate"])
     if creating:
         cohort.created_by_id, cohort.created_at = actor.id, now
         db.session.add(cohort)
@@ -179,6 +197,22 @@ def save_cohort(cohort: Cohort, data: dict, *, actor: User, now: datetime, ip: s
     if not creating:
         promote_waiting(cohort, now=now)  # more seats, or no more quotas, may let people in
     return cohort
+
+
+def _check_certificate(cohort: Cohort, course: Course, data: dict) -> None:
+    """A new choice of template must be active; issuing on completion needs some template."""
+    template_id = data["certificate_template_id"]
+    if template_id is not None and template_id != cohort.certificate_template_id:
+        template = db.session.get(CertificateTemplate, template_id)
+        if template is None or not template.active:
+            raise ClassError(_l("Choose an active certificate template."))
+    if data["auto_certificate"] and template_id is None and course.certificate_template_id is None:
+        raise ClassError(
+            _l(
+                "Choose a certificate template for the class (its course has none) to issue "
+                "certificates automatically."
+            )
+        )
 
 
 def _has_members(cohort: Cohort) -> bool:

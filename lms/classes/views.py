@@ -164,6 +164,12 @@ def _cohort_form(cohort: Cohort) -> CohortForm:
     if request.method == "GET" and cohort.id is None:
         form.course_id.data = request.args.get("kursus", type=int)
         form.institution_id.data = choices[0][0] if choices else None
+    if current_user.has_role(Role.ADMIN):
+        templates = services.certificate_templates(keep=cohort.certificate_template_id)
+        form.certificate_template_id.choices = [(None, "—")] + [(t.id, t.name) for t in templates]
+    else:  # certificates are BKPSDM's to give: partner staff leave them as they are
+        del form.certificate_template_id
+        del form.auto_certificate
     return form
 
 

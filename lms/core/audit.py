@@ -82,6 +82,7 @@ def action_labels() -> dict:
         "certificate_template.update": _l("Changed a certificate template"),
         "certificate.issue": _l("Issued a certificate"),
         "certificate.revoke": _l("Revoked a certificate"),
+        "certificate.bulk": _l("Started issuing the certificates of a class"),
     }
 
 
