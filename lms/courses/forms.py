@@ -26,6 +26,11 @@ def kind_labels() -> dict[LessonKind, str]:
     }
 
 
+def _id_or_zero(value) -> int:
+    """A chosen row's id; 0 for "none"."""
+    return int(value) if value not in (None, "") else 0
+
+
 class CourseForm(FlaskForm):
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter the title.")), Length(max=200)]
@@ -60,11 +65,48 @@ class CourseForm(FlaskForm):
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_JP},
     )
     open_enrollment = BooleanField(_l("Anyone may enroll (otherwise by assignment only)"))
+    #: 0 for none; the choices are the active templates (and the course's own, if inactive now).
+    certificate_template_id = SelectField(
+        _l("Certificate template"),
+        coerce=_id_or_zero,
+        description=_l("What a learner who completes the course receives."),
+    )
+    auto_certificate = BooleanField(_l("Issue the certificate automatically on completion"))
+    score_bands = TextAreaField(
+        _l("Score bands (predicates)"),
+        validators=[Length(max=2000)],
+        description=_l(
+            "One band a line: the lowest score and the predicate, e.g. “85 Sangat "
+            "Memuaskan”. Without bands, or without a score, a certificate says “Lulus”."
+        ),
+        render_kw={"rows": 4, "placeholder": "85 Sangat Memuaskan\n70 Memuaskan\n60 Cukup"},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.competency_type.choices = list(competency_labels().items())
         self.mode.choices = list(mode_labels().items())
+
+    def set_templates(self, templates) -> None:
+        """Offer these certificate templates, after "none"."""
+        field = self.certificate_template_id
+        field.choices = [(0, _l("No certificate")), *templates]
+        if field.data is None:  # the course has none (WTForms does not coerce None)
+            field.data = 0
+
+    def validate_score_bands(self, field) -> None:
+        # Imported here: the certificates package imports this module (its ConfirmForm).
+        from lms.certificates.issuing import IssueError, parse_bands
+
+        try:
+            parse_bands(field.data)
+        except IssueError as e:
+            raise ValidationError(str(e)) from None
+
+    def validate_auto_certificate(self, field) -> None:
+        chosen = "certificate_template_id" in self and self.certificate_template_id.data
+        if field.data and not chosen:
+            raise ValidationError(_l("Choose the certificate template to issue."))
 
 
 def http_url(form, field) -> None:

@@ -151,6 +151,12 @@ def save_course(course: Course, data: dict, *, actor: User, now: datetime) -> No
     course.mode = LearningMode(data["mode"])
     course.jp = int(data["jp"])
     course.open_enrollment = bool(data.get("open_enrollment"))
+    if "certificate_template_id" in data:  # chosen by BKPSDM's admins only
+        course.certificate_template_id = data["certificate_template_id"] or None
+        course.auto_certificate = bool(data.get("auto_certificate"))
+    if "score_bands" in data:  # read with certificates.issuing.parse_bands; the form checks it
+        lines = (data["score_bands"] or "").splitlines()
+        course.score_bands = "\n".join(line.strip() for line in lines if line.strip())
     course.updated_at = now
     if creating:
         if actor.has_role(Role.ADMIN):
@@ -176,6 +182,9 @@ def _audit(course: Course) -> dict:
         "mode": str(course.mode),
         "jp": course.jp,
         "open_enrollment": course.open_enrollment,
+        "certificate_template_id": course.certificate_template_id,
+        "auto_certificate": course.auto_certificate,
+        "score_bands": course.score_bands,
     }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from lms.auth.access import role_required, safe_next
 from lms.auth.models import Role, User
+from lms.certificates.models import CertificateTemplate
 from lms.core import scan, uploads
 from lms.core.audit import client_ip
 from lms.core.clock import utcnow
@@ -165,8 +166,29 @@ def _course_data(form: CourseForm) -> dict:
             "mode",
             "jp",
             "open_enrollment",
+            "certificate_template_id",
+            "auto_certificate",
+            "score_bands",
         )
+        if name in form
     }
+
+
+def _certificate_fields(form: CourseForm, course: Course) -> None:
+    """Offer admins the active certificate templates (and the course's own, even if inactive);
+    partners' staff do not choose BKPSDM's certificate, so their form has no such fields."""
+    if not current_user.has_role(Role.ADMIN):
+        del form.certificate_template_id
+        del form.auto_certificate
+        return
+    offered = CertificateTemplate.active.is_(True)
+    if course.certificate_template_id is not None:
+        offered = offered | (CertificateTemplate.id == course.certificate_template_id)
+    rows = db.session.scalars(
+        select(CertificateTemplate).where(offered).order_by(CertificateTemplate.name)
+    )
+    inactive = _("(inactive)")
+    form.set_templates([(t.id, t.name if t.active else f"{t.name} {inactive}") for t in rows])
 
 
 @bp.route("/kursus/baru", methods=["GET", "POST"], defaults={"slug": None})
@@ -185,6 +207,7 @@ def edit(slug: str | None):
             mode=LearningMode.ELEARNING,
         )
     form = CourseForm(obj=course)
+    _certificate_fields(form, course)
     if form.validate_on_submit():
         try:
             services.save_course(course, _course_data(form), actor=current_user, now=utcnow())

@@ -75,6 +75,7 @@ def _ledger(person: User, year: int) -> dict:
         "person": person,
         "year": year,
         "entries": entries,
+        "certificates": services.certificates_of(entries),
         "progress": services.Progress(sum(e.jp for e in entries)),
         "years": years,
         "target": YEARLY_TARGET_JP,
