@@ -158,6 +158,21 @@ ACCESS = {
     "certificates.edit_template": ADMIN,
     "certificates.preview_template": ADMIN,
     "certificates.deactivate_template": ADMIN,
+    "certificates.issued": ADMIN,
+    "certificates.detail": ADMIN,
+    "certificates.revoke": ADMIN,
+    "certificates.issue_one": ADMIN,
+    "verify.lookup": PUBLIC,
+    "verify.show": PUBLIC,
+    "verify.did": PUBLIC,
+    "verify.check_credential": PUBLIC,
+    "certificates.credential": LOGGED_IN,  # its holder or an admin; anyone else 404
+    "certificates.mine": LOGGED_IN,
+    "certificates.download": LOGGED_IN,  # its holder or an admin; anyone else 404
+    "certificates.bulk_new": ADMIN,
+    "certificates.bulk": ADMIN,
+    "certificates.bulk_progress": ADMIN,
+    "certificates.bulk_zip": ADMIN,
     # -- end of certificates block
 }
 
@@ -192,6 +207,9 @@ ARGS = {
     "version_id": 1,
     # Issue 6: the demo certificate template (lms/certificates/demo.py).
     "template_id": 1,
+    "code": "X",  # no such verification code: the public page's plain 404
+    "certificate_id": 2,  # the demo ASN's valid certificate (it corrects 1, revoked)
+    "bulk_id": 1,  # the demo has no bulk issue: admins get 404, everyone else is refused first
 }
 
 
