@@ -170,9 +170,7 @@ def test_asn_takes_an_exam_through_a_lost_connection(
             "this page (log in again if asked) and it is sent."
         )
     )
-    assert sorted(phone.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")) == [
-        str(late_flag)
-    ]
+    assert sorted(phone.evaluate(f"JSON.parse(localStorage.getItem('{key}'))")) == [str(late_flag)]
     phone.reload()
     phone.locator("#identifier").fill(NIP)
     phone.locator("#password").fill(PASSWORD)
