@@ -3,6 +3,7 @@ whole file; a PDF changed after signing fails the check; the instance's keys are
 the instance folder, and every process uses the same; a configured key and certificate are used
 instead of the generated ones."""
 
+import asyncio
 import datetime as dt
 import io
 import json
@@ -255,3 +256,17 @@ def test_signing_can_be_turned_off(unsigned, app, make_certificate):
     content = stored_pdf(make_certificate())
     assert not signing.check_pdf(content).signed
     assert not (Path(app.instance_path) / "keys").exists()
+
+
+def test_signing_and_checking_work_where_an_event_loop_is_running(app):
+    """As in a process driven by an asyncio library: pyHanko's own asyncio.run() would fail."""
+    from lms.core.pdf import render_pdf
+
+    content = render_pdf("<p>Sertifikat</p>")
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(content)
+        return signed, signing.check_pdf(signed)
+
+    signed, check = asyncio.run(inside_a_loop())
+    assert check.ok and check.signed and len(signed) > len(content)

@@ -22,10 +22,9 @@ from lms.learning.models import Enrollment
 NAME = "Sertifikat Pelatihan BKPSDM"
 BODY = (
     "{pangkat} — {jabatan}\n{unit}\n\n"
-    "telah mengikuti {judul} yang diselenggarakan oleh Badan Kepegawaian dan Pengembangan "
-    "Sumber Daya Manusia Kota Makassar bersama {lembaga} pada tanggal {tanggal_mulai} sampai "
-    "dengan {tanggal_selesai} dengan jumlah {jp} jam pelajaran (JP), dan dinyatakan lulus "
-    "dengan predikat {predikat}."
+    "telah mengikuti {judul} yang diselenggarakan oleh {lembaga} pada tanggal {tanggal_mulai} "
+    "sampai dengan {tanggal_selesai} dengan jumlah {jp} jam pelajaran (JP), dan dinyatakan "
+    "lulus dengan predikat {predikat}."
 )
 
 

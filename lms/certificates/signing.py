@@ -10,7 +10,9 @@ certificate would cost more than the signature itself.
 
 from __future__ import annotations
 
+import asyncio
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +23,7 @@ from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -92,8 +94,23 @@ def sign_pdf(content: bytes) -> bytes:
         return content
     writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
     cached = pdf_signer()
-    out = cached.signer.sign_pdf(writer, bytes_reserved=cached.reserved)
+    out = run(cached.signer.async_sign_pdf(writer, bytes_reserved=cached.reserved))
     return out.getvalue()
+
+
+def run(coroutine):
+    """Run one of pyHanko's coroutines to its end, from plain (synchronous) code.
+
+    pyHanko's synchronous functions call asyncio.run(), which refuses to start in a thread
+    whose event loop is already running (as in a process driven by Playwright's sync API):
+    there the coroutine runs in a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # -- checking -----------------------------------------------------------------------------------
@@ -136,7 +153,7 @@ def check_pdf(content: bytes) -> PdfSignatureCheck:
     ours = [_asn1_certificate(c) for c in material.chain]
     context = ValidationContext(trust_roots=ours, allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context, skip_diff=True)
+        status = run(async_validate_pdf_signature(signature, context, skip_diff=True))
     except Exception as e:
         current_app.logger.info("PDF signature not readable: %r", e)
         return PdfSignatureCheck(ok=False, signed=True)
