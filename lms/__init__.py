@@ -86,6 +86,11 @@ def _finish_config(app: Flask) -> None:
             "sqlite:///" + str(Path(app.instance_path) / "lms.sqlite3")
         )
     cfg.setdefault("RATELIMIT_STORAGE_URI", cfg["REDIS_URL"] or "memory://")
+    # A server's connections can drop (a restart, a network cut): test each before use. A
+    # SQLite file cannot, and the test would be one more statement in every request.
+    options = cfg["SQLALCHEMY_ENGINE_OPTIONS"] = dict(cfg["SQLALCHEMY_ENGINE_OPTIONS"])
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options.setdefault("pool_pre_ping", True)
 
 
 def _instance_secret(path: Path) -> str:

@@ -10,7 +10,8 @@ class Defaults:
     DATABASE_URL = ""
     #: Redis for rate limits (and later the job queue); empty means in-process memory.
     REDIS_URL = ""
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    #: Engine options; a database server (not SQLite) also gets pool_pre_ping (see create_app).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
     SESSION_COOKIE_NAME = "bina_session"
     SESSION_COOKIE_HTTPONLY = True
