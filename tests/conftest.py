@@ -264,20 +264,11 @@ def make_certificate(app, make_user, make_course, make_template):
 
     def make(user=None, *, template=None, enrollment=None, pdf: bool = True, **kw):
         from lms.certificates import issuing
-        from lms.learning.models import Enrollment, EnrollmentSource
+        from tests.certificate_support import enroll
 
         now = utcnow()
         if enrollment is None:
-            user = user or make_user()
-            enrollment = Enrollment(
-                course_id=make_course(jp=kw.pop("jp", 10)).id,
-                user_id=user.id,
-                source=EnrollmentSource.SELF,
-                enrolled_at=now,
-                completed_at=now,
-            )
-            db.session.add(enrollment)
-            db.session.commit()
+            enrollment = enroll(user or make_user(), make_course(jp=kw.pop("jp", 10)))
         from lms.certificates.models import CertificateTemplate
 
         active = db.select(CertificateTemplate).where(CertificateTemplate.active.is_(True))

@@ -16,22 +16,9 @@ from lms.core.clock import utcnow
 from lms.core.storage import storage
 from lms.extensions import db
 from lms.learning.completion import check_completion
-from lms.learning.models import Enrollment, EnrollmentSource
+from lms.learning.models import Enrollment
+from tests.certificate_support import enroll
 from tests.test_certificate_templates import needs_pdftotext, pdf_text
-
-
-def completed_enrollment(user, course) -> Enrollment:
-    now = utcnow()
-    enrollment = Enrollment(
-        course_id=course.id,
-        user_id=user.id,
-        source=EnrollmentSource.SELF,
-        enrolled_at=now,
-        completed_at=now,
-    )
-    db.session.add(enrollment)
-    db.session.commit()
-    return enrollment
 
 
 def stored_pdf(certificate) -> bytes:
@@ -68,11 +55,11 @@ def test_numbers_follow_each_other_and_a_failed_issue_leaves_no_gap(
 ):
     template = make_template(number_pattern="{seq}/SERT/{month}/{year}")
     course = make_course()
-    first = issuing.issue(completed_enrollment(make_user(), course), template, now=utcnow())
+    first = issuing.issue(enroll(make_user(), course), template, now=utcnow())
     db.session.commit()
-    issuing.issue(completed_enrollment(make_user(), course), template, now=utcnow())
+    issuing.issue(enroll(make_user(), course), template, now=utcnow())
     db.session.rollback()  # e.g. the request failed after taking its number
-    third = issuing.issue(completed_enrollment(make_user(), course), template, now=utcnow())
+    third = issuing.issue(enroll(make_user(), course), template, now=utcnow())
     db.session.commit()
     day = first.signed_on
     assert first.number == f"0001/SERT/{day.month:02d}/{day.year}"
@@ -82,7 +69,7 @@ def test_numbers_follow_each_other_and_a_failed_issue_leaves_no_gap(
 def test_concurrent_issuing_gives_every_number_once(app, make_user, make_course, make_template):
     template = make_template()
     course = make_course()
-    ids = [completed_enrollment(make_user(), course).id for _ in range(12)]
+    ids = [enroll(make_user(), course).id for _ in range(12)]
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 
@@ -144,7 +131,7 @@ def test_one_valid_certificate_per_completion(app, make_certificate):
 
 
 def test_not_completed_is_refused(app, make_user, make_course, make_template):
-    enrollment = completed_enrollment(make_user("Siti"), make_course())
+    enrollment = enroll(make_user("Siti"), make_course())
     enrollment.completed_at = None
     db.session.commit()
     with pytest.raises(issuing.IssueError) as refused:
@@ -171,7 +158,7 @@ def test_a_course_that_says_so_issues_on_completion(app, make_user, make_course,
     course = make_course(lessons=(("Modul 1", (("Pengantar", "text"),)),))
     course.certificate_template_id, course.auto_certificate = template.id, True
     db.session.commit()
-    enrollment = completed_enrollment(make_user("Rahmat"), course)
+    enrollment = enroll(make_user("Rahmat"), course)
     enrollment.completed_at = None
     db.session.commit()
     from lms.learning.models import LessonProgress

@@ -10,7 +10,7 @@ from lms.certificates.models import Certificate, CertificateState
 from lms.core.audit import AuditEntry
 from lms.core.clock import utcnow
 from lms.extensions import db
-from lms.learning.models import Enrollment, EnrollmentSource
+from tests.certificate_support import enroll
 
 NIP = "199001012015031001"
 
@@ -20,20 +20,6 @@ def revoke(client, certificate, reason="Nama peserta salah ketik", confirm="y"):
     if confirm:
         data["confirm"] = confirm
     return client.post_form(f"/sertifikat/{certificate.id}/cabut", data)
-
-
-def enroll(user, course, *, completed=True) -> Enrollment:
-    now = utcnow()
-    enrollment = Enrollment(
-        course_id=course.id,
-        user_id=user.id,
-        source=EnrollmentSource.SELF,
-        enrolled_at=now,
-        completed_at=now if completed else None,
-    )
-    db.session.add(enrollment)
-    db.session.commit()
-    return enrollment
 
 
 def certificates_of(user) -> list[Certificate]:

@@ -4,6 +4,7 @@ the instance folder, and every process uses the same; a configured key and certi
 instead of the generated ones."""
 
 import asyncio
+import contextvars
 import datetime as dt
 import io
 import json
@@ -12,6 +13,7 @@ import stat
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -268,5 +270,9 @@ def test_signing_and_checking_work_where_an_event_loop_is_running(app):
         signed = signing.sign_pdf(content)
         return signed, signing.check_pdf(signed)
 
-    signed, check = asyncio.run(inside_a_loop())
+    # In a thread of its own, whose context is this one (the app's), so that the test does not
+    # depend on whether this thread already runs a loop (Playwright's, after browser tests).
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed, check = pool.submit(context.run, asyncio.run, inside_a_loop()).result()
     assert check.ok and check.signed and len(signed) > len(content)
