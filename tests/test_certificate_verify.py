@@ -82,6 +82,27 @@ def test_the_pdf_is_rendered_when_the_page_is_first_opened(client, make_certific
     assert certificate.pdf_key and certificate.pdf_sha256 in html
 
 
+def test_the_page_answers_while_the_pdf_cannot_be_rendered(client, make_certificate, monkeypatch):
+    certificate = make_certificate(pdf=False)
+
+    def broken(c):
+        raise OSError("WeasyPrint is having a bad day")
+
+    monkeypatch.setattr(issuing, "pdf_bytes", broken)
+    status, html = page(client, f"/v/{certificate.code}")
+    assert status == 200
+    assert gettext("Valid certificate") in html and certificate.holder_name in html
+    assert (
+        gettext(
+            "The certificate's PDF is still being prepared; its fingerprint appears here once it "
+            "is ready."
+        )
+        in html
+    )
+    db.session.refresh(certificate)
+    assert certificate.pdf_key is None
+
+
 def test_a_revoked_certificate_says_when_and_why(client, certificate, admin_user, app):
     when = utcnow()
     issuing.revoke(certificate, "Nama peserta salah ketik", actor=admin_user, now=when)

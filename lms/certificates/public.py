@@ -118,7 +118,11 @@ def show(code: str):
     if certificate is None:
         return render_template("certificates/verify_lookup.html", not_found=True, typed=""), 404
     if not certificate.pdf_key:
-        issuing.ensure_pdf(certificate)
+        try:
+            issuing.ensure_pdf(certificate)
+        except Exception:  # the page answers anyway; the periodic job renders it later
+            db.session.rollback()
+            current_app.logger.exception("PDF of certificate %s not rendered", certificate.id)
     max_bytes = current_app.config["CERTIFICATE_VERIFY_MAX_BYTES"]
     if request.method == "POST":
         # Refuse a larger body before reading it (a 413, answered by _too_large).
