@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from slugify import slugify
-from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField
 
 from lms.auth.access import role_required
@@ -15,6 +14,7 @@ from lms.auth.models import Role, User
 from lms.certificates import bulk as service
 from lms.certificates import issuing
 from lms.certificates.models import BulkIssue, BulkState, CertificateTemplate
+from lms.certificates.services import offered_templates
 from lms.certificates.views import bp
 from lms.classes.models import Cohort
 from lms.core.audit import client_ip
@@ -32,23 +32,13 @@ class BulkForm(FlaskForm):
     people = SelectMultipleField(coerce=int, validate_choice=False)
 
 
-def _active_templates() -> list[CertificateTemplate]:
-    return list(
-        db.session.scalars(
-            select(CertificateTemplate)
-            .where(CertificateTemplate.active.is_(True))
-            .order_by(CertificateTemplate.name)
-        )
-    )
-
-
 @bp.route("/kelas/<int:cohort_id>", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def bulk_new(cohort_id: int):
     cohort = db.get_or_404(Cohort, cohort_id)
     rows = service.eligible(cohort)
     form = BulkForm()
-    form.template_id.choices = [(t.id, t.name) for t in _active_templates()]
+    form.template_id.choices = [(t.id, t.name) for t in offered_templates()]
     if not form.is_submitted():
         # The class's template, else its course's: what a completion there earns.
         enrollment = next((r.enrollment for r in rows if r.enrollment is not None), None)

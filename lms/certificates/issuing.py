@@ -13,7 +13,6 @@ Issuing is two steps, so that no lock is held while WeasyPrint works:
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import secrets
@@ -23,7 +22,7 @@ from decimal import Decimal
 
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 
 from lms.certificates import render
 from lms.certificates.models import (
@@ -392,8 +391,8 @@ def ensure_pdf(certificate: Certificate) -> Certificate:
         .where(Certificate.id == certificate.id, Certificate.pdf_key.is_(None))
         .values(
             pdf_key=stored.key,
-            pdf_sha256=hashlib.sha256(content).hexdigest(),
-            pdf_size=len(content),
+            pdf_sha256=stored.sha256,
+            pdf_size=stored.size,
         )
         .execution_options(synchronize_session=False)
     )
@@ -413,12 +412,6 @@ def render_pending() -> int:
     for certificate_id in ids:
         ensure_pdf(db.session.get(Certificate, certificate_id))
     return len(ids)
-
-
-def count_pending() -> int:
-    return db.session.scalar(
-        select(func.count(Certificate.id)).where(Certificate.pdf_key.is_(None))
-    )
 
 
 def issue_on_completion(enrollment, now: datetime) -> None:

@@ -16,6 +16,7 @@ from lms.auth.models import Role, User
 from lms.certificates import issuing
 from lms.certificates.models import Certificate, CertificateState, CertificateTemplate
 from lms.certificates.public import successor_of
+from lms.certificates.services import offered_templates
 from lms.certificates.views import bp
 from lms.core.audit import client_ip
 from lms.core.clock import local_date, utcnow
@@ -185,11 +186,7 @@ def training_label(enrollment: Enrollment) -> str:
 def _issue_form(enrollments: list[Enrollment], replaces: Certificate | None) -> IssueForm:
     form = IssueForm()
     form.enrollment.choices = [(e.id, training_label(e)) for e in enrollments]
-    active = db.session.scalars(
-        select(CertificateTemplate)
-        .where(CertificateTemplate.active.is_(True))
-        .order_by(CertificateTemplate.name)
-    )
+    active = offered_templates()
     form.template.choices = [(0, _("The template set on the course or class"))] + [
         (t.id, t.name) for t in active
     ]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.certificates.models import MAX_SIGNATORIES, CertificateTemplate, TemplateSignatory
@@ -154,6 +155,16 @@ def _save_signatories(template: CertificateTemplate, rows: list[SignatoryInput])
     old += [s.signature_key for s in current.values()]
     template.signatories = kept
     return old
+
+
+def offered_templates(keep: int | None = None) -> list[CertificateTemplate]:
+    """Templates one may choose, by name: the active ones, and `keep` (the one already chosen,
+    even if it was deactivated since)."""
+    offered = CertificateTemplate.active.is_(True)
+    if keep is not None:
+        offered = offered | (CertificateTemplate.id == keep)
+    stmt = select(CertificateTemplate).where(offered).order_by(CertificateTemplate.name)
+    return list(db.session.scalars(stmt))
 
 
 def deactivate(template: CertificateTemplate, *, actor: User, now: datetime, ip: str = "") -> None:

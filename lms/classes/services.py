@@ -93,15 +93,6 @@ def institutions_for(actor: User) -> list[Institution]:
     return [actor.institution] if actor.institution is not None else []
 
 
-def certificate_templates(keep: int | None = None) -> list[CertificateTemplate]:
-    """Templates a class may name: the active ones, and the one it names already."""
-    offered = CertificateTemplate.active.is_(True)
-    if keep is not None:
-        offered = offered | (CertificateTemplate.id == keep)
-    stmt = select(CertificateTemplate).where(offered).order_by(CertificateTemplate.name)
-    return list(db.session.scalars(stmt))
-
-
 def _audit(cohort: Cohort) -> dict:
     return {
         "name": cohort.name,

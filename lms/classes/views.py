@@ -8,6 +8,7 @@ from sqlalchemy import false, func, select
 
 from lms.auth.access import role_required
 from lms.auth.models import Role, Unit
+from lms.certificates.services import offered_templates
 from lms.classes import funding as reports
 from lms.classes import (
     models,  # noqa: F401  (the tables exist before any page does)
@@ -165,7 +166,7 @@ def _cohort_form(cohort: Cohort) -> CohortForm:
         form.course_id.data = request.args.get("kursus", type=int)
         form.institution_id.data = choices[0][0] if choices else None
     if current_user.has_role(Role.ADMIN):
-        templates = services.certificate_templates(keep=cohort.certificate_template_id)
+        templates = offered_templates(keep=cohort.certificate_template_id)
         form.certificate_template_id.choices = [(None, "—")] + [(t.id, t.name) for t in templates]
     else:  # certificates are BKPSDM's to give: partner staff leave them as they are
         del form.certificate_template_id

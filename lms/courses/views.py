@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from lms.auth.access import role_required, safe_next
 from lms.auth.models import Role, User
-from lms.certificates.models import CertificateTemplate
+from lms.certificates.services import offered_templates
 from lms.core import scan, uploads
 from lms.core.audit import client_ip
 from lms.core.clock import utcnow
@@ -181,12 +181,7 @@ def _certificate_fields(form: CourseForm, course: Course) -> None:
         del form.certificate_template_id
         del form.auto_certificate
         return
-    offered = CertificateTemplate.active.is_(True)
-    if course.certificate_template_id is not None:
-        offered = offered | (CertificateTemplate.id == course.certificate_template_id)
-    rows = db.session.scalars(
-        select(CertificateTemplate).where(offered).order_by(CertificateTemplate.name)
-    )
+    rows = offered_templates(keep=course.certificate_template_id)
     inactive = _("(inactive)")
     form.set_templates([(t.id, t.name if t.active else f"{t.name} {inactive}") for t in rows])
 
