@@ -240,25 +240,85 @@ def test_a_failed_commit_acknowledges_none_of_its_batch(app, live):
     assert stored(items[0]).value == {"text": "tersimpan"}
 
 
-def test_the_writer_ends_when_idle_and_starts_again(app, live, monkeypatch):
-    monkeypatch.setattr(saves, "IDLE_SECONDS", 0.05)
-    item = item_of(live, "short")
+def committing_threads():
+    """The threads that commit on the app's engine while the block runs, in order."""
+    idents: list[int] = []
+
+    def on_commit(conn):
+        idents.append(threading.get_ident())
+
+    event.listen(db.engine, "commit", on_commit)
+    return idents, lambda: event.remove(db.engine, "commit", on_commit)
+
+
+def test_the_saves_requests_commit_them_with_no_thread_of_their_own(app, live):
+    """A lone save is committed by its own request; a batch that waited, by one of its own."""
+    items = live.questions[:4]
     writer = saves.GroupCommit(db.engine)
-    assert writer.write(a_save(live, item, "pertama", 1)).stored
-    time.sleep(0.3)
-    assert writer.write(a_save(live, item, "kedua", 2)).stored
-    assert stored(item).value == {"text": "kedua"}
+    before = threading.active_count()
+    idents, stop = committing_threads()
+    try:
+        assert writer.write(a_save(live, items[0], "sendiri", 1)).stored
+        assert idents == [threading.get_ident()] and threading.active_count() == before
+
+        senders: dict[int, threading.Thread] = {}
+        with attempt_locked(live.id):
+            senders[0] = threading.Thread(
+                target=writer.write, args=(a_save(live, items[0], "pertama", 2),)
+            )
+            senders[0].start()  # leads: takes its save and waits for the lock
+            wait_for(lambda: not writer._pending and writer._writing, "the first to lead")
+            for n, item in enumerate(items[1:], 1):
+                senders[n] = threading.Thread(
+                    target=writer.write, args=(a_save(live, item, f"jawaban {n}", 1),)
+                )
+                senders[n].start()
+            wait_for(lambda: len(writer._pending) == 3, "the others to wait")
+        for t in senders.values():
+            t.join(30)
+    finally:
+        stop()
+    led_by = {t.ident: n for n, t in senders.items()}
+    # Two commits after the lone one: the first save's, then the three waiting, by one of them.
+    assert len(idents) == 3 and led_by.get(idents[1]) == 0 and led_by.get(idents[2]) in {1, 2, 3}
+    assert not writer._writing and not writer._pending
+    assert [stored(item).value["text"] for item in items] == [
+        "pertama",
+        "jawaban 1",
+        "jawaban 2",
+        "jawaban 3",
+    ]
+
+
+def test_a_save_that_waits_too_long_is_not_written_later(app, live):
+    first, second = live.questions[:2]
+    writer = saves.GroupCommit(db.engine)
+    outcome = []
+    with attempt_locked(live.id):
+        leader = threading.Thread(
+            target=lambda: outcome.append(writer.write(a_save(live, first, "pertama", 1)))
+        )
+        leader.start()
+        wait_for(lambda: not writer._pending and writer._writing, "the first to lead")
+        with pytest.raises(saves.NotCommitted):
+            writer.write(a_save(live, second, "terlambat", 1), timeout=0.2)
+        assert not writer._pending  # given up: taken out of the queue
+    leader.join(30)
+    assert outcome[0].stored and stored(first).value == {"text": "pertama"}
+    assert stored(second) is None  # not acknowledged, and not written behind the request's back
+    assert not writer._writing
+    assert writer.write(a_save(live, second, "lagi", 2)).stored
 
 
 def test_a_forked_process_has_its_own_writer(app, live):
     item = item_of(live, "short")
     writer = saves.GroupCommit(db.engine)
-    assert writer.write(a_save(live, item, "induk", 1)).stored  # the parent's thread runs
+    assert writer.write(a_save(live, item, "induk", 1)).stored
     with warnings.catch_warnings():
         # Python 3.12+ warns about fork() with threads running: what this test is about.
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
-    if pid == 0:  # the child: no writer thread exists here; a save must start one
+    if pid == 0:  # the child: starts with its own empty queue, no batch being written
         code = 1
         try:
             db.engine.dispose(close=False)  # the parent's connections stay the parent's
@@ -456,7 +516,7 @@ def test_a_save_not_committed_answers_503_and_is_not_acknowledged(
     attempt_id = start(learner_client, exam)
     item = item_of(db.session.get(Attempt, attempt_id), "short")
 
-    def fail(self, save, timeout=saves.WAIT_SECONDS):
+    def fail(self, save, conn=None, timeout=saves.WAIT_SECONDS):
         raise saves.NotCommitted("disk full")
 
     monkeypatch.setattr(saves.GroupCommit, "write", fail)

@@ -1,14 +1,16 @@
 """Answer saves of a timed exam: lean statements, and one commit for the saves that wait together.
 
 A save is acknowledged only once its transaction is committed, and a commit is slow on purpose
-(SQLite at synchronous=FULL syncs the disk; PostgreSQL waits for its WAL to be flushed). So each
-worker process has one writer thread (`GroupCommit`): the request threads hand it their saves,
-it writes every save waiting at that moment in one transaction, commits once, and then wakes
-each request with its own outcome. A failed batch acknowledges none of its saves; the writer
-then tries them one transaction each, so that one bad save sinks no other.
+(SQLite at synchronous=FULL syncs the disk; PostgreSQL waits for its WAL to be flushed). So the
+saves of one worker process that wait at the same moment are committed together
+(`GroupCommit`): the request that finds no batch being written writes every save waiting then
+in one transaction, on its own connection, commits once, and wakes each request with its own
+outcome (and the first of those that arrived meanwhile, to write the next batch). No thread
+but the requests' own is involved. A failed batch acknowledges none of its saves; they are
+then tried one transaction each, so that one bad save sinks no other.
 
-Each save is one statement, the same for the writer and for `services.save_answer`, which runs
-it in the caller's session:
+Each save is one statement, the same in a batch and in `services.save_answer`, which runs it
+in the caller's session:
 
     INSERT INTO answer ... SELECT <the save> FROM attempt
         WHERE attempt.id = :attempt AND attempt.state = 'in_progress'
@@ -47,8 +49,6 @@ log = logging.getLogger(__name__)
 MAX_SEQ = 2**31 - 1
 #: How long a request waits for its batch's commit before answering that nothing was saved.
 WAIT_SECONDS = 30
-#: A writer thread with nothing to do for this long ends; the next save starts another.
-IDLE_SECONDS = 5
 
 
 class NotCommitted(RuntimeError):
@@ -225,22 +225,27 @@ def _after_statement():
 
 
 class _Waiting:
-    """A save handed to the writer, and what became of it."""
+    """A save handed to the group, and what became of it."""
 
-    __slots__ = ("save", "done", "written", "error")
+    __slots__ = ("save", "done", "lead", "written", "error")
 
     def __init__(self, save: Save):
         self.save = save
         self.done = threading.Event()
+        #: Set (with `done`) when this save's request is to write the next batch.
+        self.lead = False
         self.written: Written | None = None
         self.error: BaseException | None = None
 
 
 class GroupCommit:
-    """The writer thread of one process: saves that wait together are committed together.
+    """Saves that wait together are committed together, by one of the requests that wait.
 
-    Started by the first save and ended after IDLE_SECONDS without one. A forked child starts
-    with no writer and an empty queue (its parent's thread does not exist there).
+    A save that finds no batch being written writes one itself (it leads): every save waiting
+    at that moment, in one transaction. Saves arriving meanwhile wait; when the batch is
+    committed, its leader wakes each of its saves with its outcome and, if saves are waiting,
+    the first of them to lead the next batch. With no other save about, a save is written and
+    committed in its own request, and no thread waits for another.
     """
 
     def __init__(self, engine: Engine):
@@ -251,92 +256,79 @@ class GroupCommit:
 
     def _reset(self) -> None:
         self._pid = os.getpid()
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._pending: list[_Waiting] = []
-        self._running = False
+        self._writing = False
+        self._turn = _Turn(self._turn_path)
 
-    def write(self, save: Save, timeout: float = WAIT_SECONDS) -> Written:
-        """Write and commit the save with the others waiting; NotCommitted if that failed."""
+    def write(
+        self, save: Save, conn: Connection | None = None, timeout: float = WAIT_SECONDS
+    ) -> Written:
+        """Write and commit the save with the others waiting; NotCommitted if that failed.
+
+        `conn`, a connection with no transaction open, writes the batch if this save leads.
+        """
         if self._pid != os.getpid():  # forked without the at-fork hook (never, in CPython)
             self._reset()
-        waiting = _Waiting(save)
+        me = _Waiting(save)
         with self._lock:
-            self._pending.append(waiting)
-            if self._running:
-                self._lock.notify()
-            else:
-                self._running = True
-                threading.Thread(target=self._run, name="exam-saves", daemon=True).start()
-        if not waiting.done.wait(timeout):
-            raise NotCommitted("no commit within the wait")
-        if waiting.error is not None:
-            raise NotCommitted(str(waiting.error)) from waiting.error
-        return waiting.written
-
-    def _run(self) -> None:
-        conn: Connection | None = None
-        turn = _Turn(self._turn_path)
-        batch: list[_Waiting] = []
-        try:
-            while True:
-                with self._lock:
-                    if not self._pending:
-                        self._lock.wait(IDLE_SECONDS)
-                    if not self._pending:
-                        self._running = False
-                        return
-                    batch, self._pending = self._pending, []
-                conn = self._commit(conn, turn, batch)
-                batch = []
-        except BaseException as e:  # the thread is dying: no save may wait for it forever
+            self._pending.append(me)
+            me.lead = not self._writing
+            self._writing = True
+        if not me.lead and not me.done.wait(timeout):
             with self._lock:
-                batch += self._pending
-                self._pending, self._running = [], False
-            for w in batch:
-                if not w.done.is_set():
-                    w.error = e
-                    w.done.set()
-            raise
-        finally:
-            if conn is not None:
-                conn.close()
-            turn.close()
+                if not me.lead:
+                    if me in self._pending:  # not taken yet: it never will be
+                        self._pending.remove(me)
+                    raise NotCommitted("no commit within the wait")
+        if me.lead:
+            self._lead(conn)
+        if me.error is not None:
+            raise NotCommitted(str(me.error)) from me.error
+        return me.written
 
-    def _commit(
-        self, conn: Connection | None, turn: "_Turn", batch: list[_Waiting]
-    ) -> Connection | None:
-        """Write and commit one batch; the connection to use for the next, if any."""
+    def _lead(self, conn: Connection | None) -> None:
+        """Write and commit the saves waiting now; then hand over to the next, if any."""
+        with self._lock:
+            batch, self._pending = self._pending, []
+        try:
+            if conn is None:
+                with self._engine.connect() as conn:
+                    self._commit(conn, batch)
+            else:
+                self._commit(conn, batch)
+        finally:
+            with self._lock:
+                following = self._pending[0] if self._pending else None
+                if following is None:
+                    self._writing = False
+                else:
+                    following.lead = True
+            for w in batch:
+                if w.written is None and w.error is None:  # an error outside _commit
+                    w.error = NotCommitted("the batch was not written")
+                w.done.set()
+            if following is not None:
+                following.done.set()
+
+    def _commit(self, conn: Connection, batch: list[_Waiting]) -> None:
+        """Write and commit one batch, recording each save's outcome; a failed batch is then
+        tried one save at a time."""
         # One order of the attempts' row locks for every writer: no two batches deadlock.
         batch.sort(key=lambda w: w.save.attempt_id)
         try:
-            if conn is None:
-                conn = self._engine.connect()
-            with turn.taken(), conn.begin():
+            with self._turn.taken(), conn.begin():
                 written = [write(conn, w.save) for w in batch]
         except Exception as e:
-            if conn is not None:
-                conn.close()  # a connection that failed is not trusted with the next batch
             if len(batch) == 1:
                 batch[0].error = e  # the request logs it
-                batch[0].done.set()
-                return None
+                return
             log.warning("a batch of %d answer saves failed; trying each alone", len(batch))
             for w in batch:
-                leftover = self._commit(None, turn, [w])
-                if leftover is not None:
-                    leftover.close()
-            return None
-        # While saves keep coming, keep the connection (no checkout and ping for each batch);
-        # else give it back to the pool before the requests hear of their commit.
-        with self._lock:
-            more = bool(self._pending)
-        if not more:
-            conn.close()
-            conn = None
+                self._commit(conn, [w])
+            return
         for w, result in zip(batch, written, strict=True):
             w.written = result
-            w.done.set()
-        return conn
 
 
 class _Turn:
@@ -349,25 +341,22 @@ class _Turn:
 
     def __init__(self, path: str | None):
         self._path = path
-        self._file = None
+        self._fd: int | None = None
 
     @contextmanager
     def taken(self):
         if self._path is None:
             yield
             return
-        if self._file is None:
-            self._file = open(self._path, "ab")  # noqa: SIM115  (closed with the thread)
-        fcntl.flock(self._file, fcntl.LOCK_EX)
+        if self._fd is None:  # opened once, closed with this object (a new one after a fork)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
+            self._fd = os.open(self._path, flags, 0o600)
+            weakref.finalize(self, os.close, self._fd)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
 def _turn_path(engine: Engine) -> str | None:

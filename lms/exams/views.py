@@ -11,6 +11,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth import Identity
@@ -347,16 +348,15 @@ def _stored_text(snapshot: dict, answer) -> str:
     return grading.typed_text(answer.value)
 
 
-def _write(save: saves.Save) -> saves.Written:
-    """Write the save and commit it: with the saves waiting alongside, or in this request."""
+def _write(save: saves.Save, conn: Connection) -> saves.Written:
+    """Write the save and commit it: with the saves waiting alongside, or alone."""
     if not current_app.config["EXAM_SAVE_GROUP_COMMIT"]:
-        written = saves.write(db.session.connection(), save)
-        db.session.commit()
-        return written
+        with conn.begin():
+            return saves.write(conn, save)
     writer = current_app.extensions.get("exam_saves")
     if writer is None:
         writer = current_app.extensions.setdefault("exam_saves", saves.GroupCommit(db.engine))
-    return writer.write(save)
+    return writer.write(save, conn)
 
 
 def _save_status(**context) -> str:
@@ -402,7 +402,15 @@ def save_answer(attempt_id: int, position: int):
     if seq > saves.MAX_SEQ:
         abort(400)
     fragment = htmx and not htmx.boosted
-    found = saves.target(db.session.connection(), attempt_id, position)
+    with db.engine.connect() as conn:
+        return _save_checked(conn, identity, attempt_id, position, seq, now, fragment)
+
+
+def _save_checked(
+    conn: Connection, identity: Identity, attempt_id: int, position: int, seq: int, now, fragment
+):
+    found = saves.target(conn, attempt_id, position)
+    conn.rollback()  # the check's read ends; the write is a transaction of its own
     if found is None or found.user_id != identity.user_id:
         abort(404)  # not theirs (not told to exist)
     if not identity.accepts(found.active, found.session_version):
@@ -420,7 +428,7 @@ def save_answer(attempt_id: int, position: int):
         saved_at=now,
     )
     try:
-        written = _write(save)
+        written = _write(save, conn)
     except saves.NotCommitted:
         # Not acknowledged: exam.js keeps the answer on the device and sends it again.
         current_app.logger.exception("answer save to attempt %s not committed", attempt_id)
