@@ -592,6 +592,20 @@ def test_flag_and_navigation_marks(learner_client, exam):
     assert other
 
 
+
+def test_a_blank_typed_answer_counts_as_unanswered(learner_client, exam):
+    attempt_id = start(learner_client, exam)
+    item = item_of(db.session.get(Attempt, attempt_id), "short")
+
+    def marks():
+        html = learner_client.get(f"/ujian/percobaan/{attempt_id}").get_data(as_text=True)
+        return re.search(rf'id="nav-{item.position}"[^>]*>.*?<i>(.*?)</i>', html).group(1)
+
+    fragment = save(learner_client, attempt_id, item.position, "   ", 1).get_data(as_text=True)
+    assert 'data-answered="0"' in fragment and marks() == "○"
+    fragment = save(learner_client, attempt_id, item.position, "Losari", 2).get_data(as_text=True)
+    assert 'data-answered="1"' in fragment and marks() == "✓"
+
 # Submitting, receipt, results -------------------------------------------------------------
 
 

@@ -2,12 +2,15 @@
 
 import gzip
 import re
+from datetime import datetime
 
 import pytest
+from flask_babel import format_datetime
 from werkzeug.exceptions import InternalServerError
 
 from lms.auth.demo import load as load_demo
 from lms.core.clock import utcnow
+from lms.core.i18n import wita
 from lms.extensions import db
 from tests.test_access import url_of
 
@@ -86,6 +89,17 @@ def test_unknown_language_is_ignored(client):
 def test_times_are_shown_in_wita(admin_client):
     html = admin_client.get("/admin/audit").get_data(as_text=True)
     assert "WITA" in html
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("pattern", ["HH:mm", "HH:mm:ss"])
+def test_clock_times_read_as_babel_writes_them(app, lang, pattern):
+    """wita() writes a 24-hour clock with strftime: the same text as Babel's pattern."""
+    moments = [datetime(2026, 12, 31, 16, 5, 9), datetime(2027, 6, 1, 23, 59, 59, 999999)]
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        for moment in moments:  # 16:05 UTC is 00:05 WITA the next day
+            assert wita(moment, pattern) == f"{format_datetime(moment, pattern)} WITA"
+        assert wita(moments[0], "HH:mm") == "00:05 WITA"
 
 
 @pytest.mark.parametrize(

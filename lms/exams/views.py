@@ -34,6 +34,12 @@ from lms.extensions import db, htmx, limiter, login_manager
 bp = Blueprint("exams", __name__)
 
 
+@bp.app_template_filter("answered")
+def answered_filter(answer) -> bool:
+    """Whether a stored answer (or None) answers its question."""
+    return answer is not None and grading.is_answered(answer.value)
+
+
 # Access -----------------------------------------------------------------------------------
 
 
@@ -306,7 +312,6 @@ def _attempt_context(attempt: Attempt, now):
         "exam": attempt.exam,
         "answers": answers,
         "remaining": services.remaining_seconds(attempt, now),
-        "answered": lambda pos: pos in answers and grading.is_answered(answers[pos].value),
     }
 
 
