@@ -2,7 +2,7 @@
 the same server at the same concurrency; then a check that no acknowledged save was lost.
 
 python bench/exam_load.py [--examinees 500] [--seconds 20] [--concurrency 16]
-                          [--workers 2] [--threads 4] [--postgres URL]
+                          [--workers cores+1] [--threads 4] [--postgres URL]
 
 N examinees log in and start their attempt; then `--concurrency` requests are kept in flight,
 each an answer save by the next examinee in turn (the htmx POST of static/exam.js, with its seq
@@ -14,6 +14,7 @@ takes little of the two cores from the server.
 import argparse
 import queue
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from bench.examinees import (  # noqa: E402
     prepare,
     scratch_postgres,
 )
+from lms.core import gunicorn_conf  # noqa: E402
 
 
 def run(port: int, slots: int, seconds: float, one) -> tuple[int, int, list[float]]:
@@ -78,7 +80,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.ok = self.errors = 0
-        self.cpu = 0.0
+        self.cpu = self.client_cpu = 0.0
         self.ms: list[float] = []
 
     def add(self, ok: int, errors: int, ms: list[float]) -> None:
@@ -89,6 +91,12 @@ class Stats:
         return self.ms[min(len(self.ms) - 1, int(len(self.ms) * p))] if self.ms else 0.0
 
 
+def client_cpu_seconds() -> float:
+    """CPU time used so far by this process (the load generator)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--examinees", type=int, default=500)
@@ -96,8 +104,9 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20, help="of saves, and of the trivial GET")
     p.add_argument("--rounds", type=int, default=4, help="turns the two take, each seconds/rounds")
     p.add_argument("--concurrency", type=int, default=16, help="requests in flight at once")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    # As `make run` and production serve (lms/core/gunicorn_conf.py): cores + 1 workers.
+    p.add_argument("--workers", type=int, default=gunicorn_conf.workers, help="gunicorn workers")
+    p.add_argument("--threads", type=int, default=gunicorn_conf.threads, help="threads per worker")
     p.add_argument("--postgres", metavar="URL", help="use a scratch database on this server")
     a = p.parse_args()
 
@@ -176,9 +185,10 @@ def main() -> None:
             # Taken in turns, so that a busy moment of the machine weighs on each alike.
             for _ in range(a.rounds):
                 for name, one in phases.items():
-                    cpu = server.cpu_seconds()
+                    cpu, mine = server.cpu_seconds(), client_cpu_seconds()
                     stats[name].add(*run(port, a.concurrency, a.seconds / a.rounds, one))
                     stats[name].cpu += server.cpu_seconds() - cpu
+                    stats[name].client_cpu += client_cpu_seconds() - mine
         lost = lost_saves(database_url, people)
     finally:
         if a.postgres:
@@ -189,7 +199,8 @@ def main() -> None:
         print(
             f"{name:<31} {st.ok / a.seconds:7.1f}/s  p50 {st.pct(0.5):5.1f} ms"
             f"  p95 {st.pct(0.95):5.1f} ms  p99 {st.pct(0.99):6.1f} ms  errors {st.errors}"
-            f"  server CPU {st.cpu * 1000 / max(st.ok + st.errors, 1):.2f} ms/request"
+            f"  CPU ms/request: server {st.cpu * 1000 / max(st.ok + st.errors, 1):.2f}"
+            f", load generator {st.client_cpu * 1000 / max(st.ok + st.errors, 1):.2f}"
         )
     acked = sum(len(e.acked) for e in people)
     print(f"acknowledged answers checked in the database: {acked}, lost {len(lost)}")
