@@ -13,13 +13,14 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select, text
 
 from lms.core.clock import utcnow
-from lms.exams import saves, services
+from lms.exams import saves, services, views
 from lms.exams.models import Answer, Attempt, AttemptState, Exam, ExamDraw, QuestionCategory
 from lms.extensions import db
 from tests.test_exams import HX, add_question, enroll, item_of, option_id, save, start
@@ -36,6 +37,8 @@ def a_save(attempt, item, text_or_value, seq, when=None) -> saves.Save:
         seq=seq,
         flagged=False,
         saved_at=when or utcnow(),
+        user_id=attempt.user_id,
+        session_version=attempt.user.session_version,
     )
 
 
@@ -128,6 +131,7 @@ def live(exam, learner):
     """An attempt in progress, committed, so that other connections see it."""
     attempt = services.start_attempt(exam, learner, now=utcnow())
     db.session.commit()
+    assert attempt.user.session_version is not None  # loaded here: threads build saves of it
     return attempt
 
 
@@ -149,7 +153,7 @@ def test_one_batch_each_save_its_own_outcome(app, exam, learner):
         "stale": a_save(live, short, "jawaban 4", 4),
         "late": a_save(over, item_of(over, "short"), "terlambat", 1),
         # No question with this id: the statement fails (a foreign key), as a broken save would.
-        "bad": saves.Save(live.id, 10**6, {"text": "x"}, 9, False, utcnow()),
+        "bad": replace(a_save(live, single, "x", 9), question_id=10**6),
     }
     outcomes: dict[str, object] = {}
 
@@ -495,7 +499,9 @@ def test_concurrent_saves_to_one_question_keep_the_highest_seq(app, new_client, 
     assert (answer.seq, answer.value) == (60, {"text": "jawaban 60"})
 
 
-def test_saves_committed_in_the_request_when_group_commit_is_off(learner_client, exam, app):
+def test_saves_committed_in_the_request_when_group_commit_is_off(
+    learner_client, exam, app, monkeypatch
+):
     app.config["EXAM_SAVE_GROUP_COMMIT"] = False
     attempt_id = start(learner_client, exam)
     attempt = db.session.get(Attempt, attempt_id)
@@ -504,9 +510,9 @@ def test_saves_committed_in_the_request_when_group_commit_is_off(learner_client,
     stale = save(learner_client, attempt_id, item.position, "lama", 4)
     assert stale.status_code == 200 and "baru" in stale.get_data(as_text=True)
     assert (stored(item).seq, stored(item).value) == (5, {"text": "baru"})
-    assert "exam_saves" not in app.extensions  # no writer was started
-    attempt.deadline = utcnow() - timedelta(minutes=1)
-    db.session.commit()
+    assert "exam_saves" not in app.extensions  # no group was formed
+    late = attempt.deadline + timedelta(minutes=1)
+    monkeypatch.setattr(views, "utcnow", lambda: late)
     assert save(learner_client, attempt_id, item.position, "telat", 6).status_code == 409
 
 
@@ -577,3 +583,90 @@ def test_the_postgres_statement_locks_the_attempt_row():
 
     sql = str(saves._write_statement("postgresql").compile(dialect=postgresql.dialect()))
     assert "FOR NO KEY UPDATE OF attempt" in sql
+
+
+# What a save checks, and with how many statements -------------------------------------------
+
+
+def statements_during(action):
+    """The SQL statements the app's engine runs during action(), in order."""
+    seen: list[str] = []
+
+    def on_execute(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.lstrip().split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        result = action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    return seen, result
+
+
+def test_after_an_attempts_first_save_each_save_is_one_statement(learner_client, exam):
+    attempt_id = start(learner_client, exam)
+    attempt = db.session.get(Attempt, attempt_id)
+    short, numeric = item_of(attempt, "short"), item_of(attempt, "numeric")
+    token = learner_client.csrf_token()
+
+    def send(item, text, seq):
+        url = f"/ujian/percobaan/{attempt_id}/jawab/{item}"
+        data = {"csrf_token": token, "seq": str(seq), "answer": text}
+        return statements_during(lambda: learner_client.post(url, data=data, headers=HX))
+
+    first, response = send(short.position, "pertama", 1)
+    assert response.status_code == 200 and first == ["SELECT", "INSERT"]  # its facts, the write
+    again, response = send(short.position, "kedua", 2)
+    assert response.status_code == 200 and again == ["INSERT"]  # the write checks the rest
+    other, response = send(numeric.position, "20", 1)
+    assert response.status_code == 200 and other == ["INSERT"]  # another question of it too
+    assert stored(short).value == {"text": "kedua"} and stored(numeric).value == {"text": "20"}
+    missing, response = send(99, "x", 1)
+    assert response.status_code == 404 and "INSERT" not in missing  # (the error page reads)
+
+
+@pytest.mark.parametrize("change", ["logged out everywhere", "deactivated"])
+def test_a_save_after_the_login_ended_is_refused_and_not_written(
+    learner_client, exam, learner, change
+):
+    attempt_id = start(learner_client, exam)
+    item = item_of(db.session.get(Attempt, attempt_id), "short")
+    assert save(learner_client, attempt_id, item.position, "sebelum", 1).status_code == 200
+    if change == "deactivated":
+        learner.active = False
+    else:
+        learner.session_version += 1  # what a logout everywhere or a password reset does
+    db.session.commit()
+    response = save(learner_client, attempt_id, item.position, "sesudah", 2)
+    assert response.status_code == 401 and "/masuk" in response.headers["HX-Redirect"]
+    assert "sebelum" not in response.get_data(as_text=True)  # shows nothing of the attempt
+    assert (stored(item).seq, stored(item).value) == (1, {"text": "sebelum"})
+
+
+def test_a_late_save_of_an_ended_login_is_refused_as_a_login_not_shown_the_answers(
+    learner_client, exam, learner, monkeypatch
+):
+    attempt_id = start(learner_client, exam)
+    attempt = db.session.get(Attempt, attempt_id)
+    item = item_of(attempt, "short")
+    assert save(learner_client, attempt_id, item.position, "rahasia", 1).status_code == 200
+    learner.session_version += 1
+    db.session.commit()
+    late = attempt.deadline + timedelta(minutes=1)
+    monkeypatch.setattr(views, "utcnow", lambda: late)
+    response = save(learner_client, attempt_id, item.position, "telat", 2)
+    assert response.status_code == 401 and "rahasia" not in response.get_data(as_text=True)
+    assert stored(item).value == {"text": "rahasia"}
+    assert db.session.get(Attempt, attempt_id).state is AttemptState.IN_PROGRESS  # untouched
+
+
+def test_the_service_writes_no_answer_for_an_inactive_account(app, live, learner):
+    item = item_of(live, "short")
+    learner.active = False
+    db.session.commit()
+    with pytest.raises(services.SaveRefused, match="Akun ini tidak aktif"):
+        services.save_answer(
+            live, item.position, ["x"], seq=1, flagged=False, now=utcnow(), config=app.config
+        )
+    db.session.rollback()
+    assert stored(item) is None

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.core.clock import utcnow
-from lms.exams import grading, services
+from lms.exams import grading, services, views
 from lms.exams.models import (
     Answer,
     Attempt,
@@ -509,13 +509,13 @@ def test_grace_is_configurable(app, exam, learner):
     assert result.stored
 
 
-def test_late_save_over_http_is_refused_with_a_message(learner_client, exam, app):
+def test_late_save_over_http_is_refused_with_a_message(learner_client, exam, app, monkeypatch):
     attempt_id = start(learner_client, exam)
     attempt = db.session.get(Attempt, attempt_id)
     item = item_of(attempt, "short")
     assert save(learner_client, attempt_id, item.position, "awal", 1).status_code == 200
-    attempt.deadline = utcnow() - timedelta(seconds=16)
-    db.session.commit()
+    late = attempt.deadline + timedelta(seconds=16)  # past the grace of 15 s
+    monkeypatch.setattr(views, "utcnow", lambda: late)
     response = save(learner_client, attempt_id, item.position, "terlambat", 2)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -592,7 +592,6 @@ def test_flag_and_navigation_marks(learner_client, exam):
     assert other
 
 
-
 def test_a_blank_typed_answer_counts_as_unanswered(learner_client, exam):
     attempt_id = start(learner_client, exam)
     item = item_of(db.session.get(Attempt, attempt_id), "short")
@@ -605,6 +604,7 @@ def test_a_blank_typed_answer_counts_as_unanswered(learner_client, exam):
     assert 'data-answered="0"' in fragment and marks() == "○"
     fragment = save(learner_client, attempt_id, item.position, "Losari", 2).get_data(as_text=True)
     assert 'data-answered="1"' in fragment and marks() == "✓"
+
 
 # Submitting, receipt, results -------------------------------------------------------------
 

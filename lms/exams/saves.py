@@ -13,16 +13,23 @@ Each save is one statement, the same in a batch and in `services.save_answer`, w
 in the caller's session:
 
     INSERT INTO answer ... SELECT <the save> FROM attempt
-        WHERE attempt.id = :attempt AND attempt.state = 'in_progress'
+        WHERE attempt.id = :attempt AND attempt.user_id = :owner
+          AND attempt.state = 'in_progress'
+          AND EXISTS (SELECT FROM user WHERE user.id = attempt.user_id
+                      AND user.active AND user.session_version = :version)
         [FOR NO KEY UPDATE]                       -- PostgreSQL
     ON CONFLICT (attempt_question_id) DO UPDATE ... WHERE answer.seq < excluded.seq
     RETURNING ...
 
-The state check and the write are one statement, and the lock it takes (SQLite's write lock;
-on PostgreSQL the attempt's row) is held until the commit: a submit either comes first, and
-the save is refused, or waits for the commit and then sees the answer.
+The login and state checks and the write are one statement, and the lock it takes (SQLite's
+write lock; on PostgreSQL the attempt's row) is held until the commit: a submit either comes
+first, and the save is refused, or waits for the commit and then sees the answer; a logout
+everywhere either comes first, and the save is refused, or after the save. What the checks need
+that never changes while an attempt is in progress (its owner, deadline and questions) each
+process reads once per attempt (`FixedFacts`), so that a save is no other statement.
 """
 
+import enum
 import logging
 import os
 import threading
@@ -71,6 +78,73 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Item:
+    """What a save needs of the question at one position: its attempt_question id, and what
+    `services.clean_answer` checks the form's values against."""
+
+    id: int
+    type: str
+    option_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """What does not change while an attempt is in progress: its owner, its deadline (stored
+    once, at the start) and its questions (frozen at the start), by position."""
+
+    user_id: int
+    deadline: datetime
+    items: dict[int, Item]
+
+
+class FixedFacts:
+    """The fixed facts of the attempts being taken, kept by one process for its saves: a save
+    then needs no statement but its write (which checks the login and the attempt's state).
+
+    Read once per attempt and process; at most MAX attempts are kept (the oldest go first),
+    a few KB each (no question or option texts).
+    """
+
+    MAX = 4_000
+
+    def __init__(self) -> None:
+        self._facts: dict[int, Fixed] = {}
+
+    def get(self, conn: Connection, attempt_id: int) -> Fixed | None:
+        """The attempt's fixed facts; None if there is no such attempt. On a miss they are
+        read in one statement (whose transaction then ends)."""
+        fixed = self._facts.get(attempt_id)
+        if fixed is not None:
+            return fixed
+        rows = conn.execute(_fixed_statement(), {"attempt_id": attempt_id}).all()
+        conn.rollback()
+        if not rows:
+            return None
+        items = {
+            position: Item(item_id, snapshot["type"], tuple(o["id"] for o in snapshot["options"]))
+            for _, _, position, item_id, snapshot in rows
+            if item_id is not None
+        }
+        fixed = Fixed(rows[0].user_id, rows[0].deadline, items)
+        self._facts[attempt_id] = fixed
+        while len(self._facts) > self.MAX:
+            try:
+                del self._facts[next(iter(self._facts))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread's doing
+                break
+        return fixed
+
+
+class Refusal(enum.Enum):
+    """Why a save was not written."""
+
+    #: The owner's account is inactive, or the login's session version is no longer its own.
+    LOGIN = "login"
+    #: The attempt is no longer in progress.
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
 class Save:
     attempt_id: int
     #: attempt_question.id
@@ -79,6 +153,10 @@ class Save:
     seq: int
     flagged: bool
     saved_at: datetime
+    #: The attempt's owner, and the session version their login names: the write checks that
+    #: the account is active and still at this version.
+    user_id: int
+    session_version: int
 
 
 @dataclass(frozen=True)
@@ -98,8 +176,8 @@ class Written:
     answer: Stored | None
     #: True when this save's answer is the one stored (also when it was sent twice).
     stored: bool
-    #: True when the attempt was no longer in progress, so nothing was written.
-    refused: bool = False
+    #: Why nothing was written, if the save was refused (then `answer` is None for LOGIN).
+    refused: Refusal | None = None
 
 
 def target(conn: Connection, attempt_id: int, position: int) -> Target | None:
@@ -111,7 +189,8 @@ def target(conn: Connection, attempt_id: int, position: int) -> Target | None:
 
 
 def write(conn: Connection, save: Save) -> Written:
-    """Upsert the answer unless the attempt is over or a save with a higher or equal seq is in.
+    """Upsert the answer unless the login is no longer good, the attempt is over or a save with
+    a higher or equal seq is in.
 
     Runs in the caller's transaction, whose commit acknowledges it.
     """
@@ -122,18 +201,22 @@ def write(conn: Connection, save: Save) -> Written:
         "seq": save.seq,
         "flagged": save.flagged,
         "saved_at": save.saved_at,
+        "user_id": save.user_id,
+        "session_version": save.session_version,
     }
     row = conn.execute(_write_statement(conn.dialect.name), params).first()
     if row is not None:
         return Written(answer=Stored(*row), stored=True)
-    # Nothing written: the attempt is over, or the stored answer is as new or newer. Read
-    # which, in the same transaction (and under the same lock).
-    state, *answer = conn.execute(
+    # Nothing written: the login is no longer good, the attempt is over, or the stored answer
+    # is as new or newer. Read which, in the same transaction (and under the same lock).
+    state, owner, active, version, *answer = conn.execute(
         _after_statement(), {"attempt_id": save.attempt_id, "question_id": save.question_id}
     ).one()
+    if owner != save.user_id or not active or version != save.session_version:
+        return Written(answer=None, stored=False, refused=Refusal.LOGIN)  # shows them nothing
     stored = Stored(*answer) if answer[0] is not None else None
     if state is not AttemptState.IN_PROGRESS:
-        return Written(answer=stored, stored=False, refused=True)
+        return Written(answer=stored, stored=False, refused=Refusal.SUBMITTED)
     # The same save again (sent again after an answer that never arrived): it is stored.
     mine = (save.seq, save.value, save.flagged)
     again = stored is not None and (stored.seq, stored.value, stored.flagged) == mine
@@ -170,12 +253,31 @@ def _target_statement():
 
 
 @cache
+def _fixed_statement():
+    attempt, item = Attempt.__table__, AttemptQuestion.__table__
+    return (
+        select(attempt.c.user_id, attempt.c.deadline, item.c.position, item.c.id, item.c.snapshot)
+        .select_from(attempt.outerjoin(item, item.c.attempt_id == attempt.c.id))
+        .where(attempt.c.id == bindparam("attempt_id"))
+    )
+
+
+@cache
 def _write_statement(dialect: str):
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    attempt = Attempt.__table__
+    attempt, user = Attempt.__table__, User.__table__
+    login_good = (
+        select(user.c.id)
+        .where(
+            user.c.id == attempt.c.user_id,
+            user.c.active.is_(True),
+            user.c.session_version == bindparam("session_version", type_=Integer),
+        )
+        .exists()
+    )
     new = (
         select(
             bindparam("question_id", type_=Integer),
@@ -186,7 +288,9 @@ def _write_statement(dialect: str):
         )
         .where(
             attempt.c.id == bindparam("attempt_id"),
+            attempt.c.user_id == bindparam("user_id", type_=Integer),
             attempt.c.state == AttemptState.IN_PROGRESS,
+            login_good,
         )
         # PostgreSQL: lock the attempt's row as an UPDATE of it would, so that a submit
         # waits for this commit (or this save waits for the submit's, and writes nothing).
@@ -211,11 +315,13 @@ def _write_statement(dialect: str):
 
 @cache
 def _after_statement():
-    attempt = Attempt.__table__
+    attempt, user = Attempt.__table__, User.__table__
     return (
-        select(attempt.c.state, *_STORED)
+        select(attempt.c.state, user.c.id, user.c.active, user.c.session_version, *_STORED)
         .select_from(
-            attempt.outerjoin(_ANSWER, _ANSWER.c.attempt_question_id == bindparam("question_id"))
+            attempt.join(user, user.c.id == attempt.c.user_id).outerjoin(
+                _ANSWER, _ANSWER.c.attempt_question_id == bindparam("question_id")
+            )
         )
         .where(attempt.c.id == bindparam("attempt_id"))
     )

@@ -399,6 +399,7 @@ def start_attempt(
 #: Why a save was refused; also the save fragment's message.
 REFUSED_LATE = _l("Time is up: this answer was not saved. Answers saved before stay.")
 REFUSED_SUBMITTED = _l("This attempt has been submitted: this answer was not saved.")
+REFUSED_ACCOUNT = _l("This account is not active: this answer was not saved.")
 
 
 @dataclass(frozen=True)
@@ -421,11 +422,15 @@ def question_at(attempt: Attempt, position: int) -> AttemptQuestion | None:
 
 def clean_value(snapshot: dict, raw: list[str]) -> dict:
     """The answer as stored, from the submitted form values; unknown options are dropped."""
-    if snapshot["type"] in grading.CHOICE_TYPES:
-        known = {o["id"] for o in snapshot["options"]}
-        ids = [int(x) for x in raw if x.isdigit() and int(x) in known]
+    return clean_answer(snapshot["type"], [o["id"] for o in snapshot["options"]], raw)
+
+
+def clean_answer(qtype: str, option_ids, raw: list[str]) -> dict:
+    """`clean_value` for a question of this type with these option ids."""
+    if qtype in grading.CHOICE_TYPES:
+        ids = [int(x) for x in raw if x.isdigit() and int(x) in option_ids]
         ids = sorted(set(ids))
-        if snapshot["type"] != "multiple":
+        if qtype != "multiple":
             ids = ids[:1]
         return {"options": ids}
     text = raw[0] if raw else ""
@@ -440,7 +445,12 @@ def takes_saves(
     state: AttemptState, deadline: datetime, now: datetime, config: dict | None = None
 ) -> bool:
     """Whether an attempt in `state` with `deadline` still takes answers at `now`."""
-    return state is AttemptState.IN_PROGRESS and now <= deadline + grace(config)
+    return state is AttemptState.IN_PROGRESS and in_time(deadline, now, config)
+
+
+def in_time(deadline: datetime, now: datetime, config: dict | None = None) -> bool:
+    """Whether `now` is before the deadline and its grace."""
+    return now <= deadline + grace(config)
 
 
 def save_answer(
@@ -475,6 +485,8 @@ def save_answer(
         seq=seq,
         flagged=flagged,
         saved_at=now,
+        user_id=attempt.user_id,
+        session_version=attempt.user.session_version,
     )
     written = saves.write(db.session.connection(), save)
     # The session may hold the answer from before this statement; let it read it again.
@@ -483,6 +495,8 @@ def save_answer(
         if loaded is not None:
             db.session.expire(loaded)
     db.session.expire(item, ["answer"])
+    if written.refused is saves.Refusal.LOGIN:
+        raise SaveRefused(str(REFUSED_ACCOUNT))
     if written.refused:
         db.session.refresh(attempt)
         raise SaveRefused(str(REFUSED_SUBMITTED))

@@ -28,7 +28,15 @@ from lms.exams import (
     services,
 )
 from lms.exams.forms import ConfirmForm, ExamForm, OverrideForm, StartForm, utc_to_wita
-from lms.exams.models import Attempt, AttemptState, Exam, ExamOverride, GradingMethod, ShowAnswers
+from lms.exams.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    Exam,
+    ExamOverride,
+    GradingMethod,
+    ShowAnswers,
+)
 from lms.extensions import db, htmx, limiter, login_manager
 
 bp = Blueprint("exams", __name__)
@@ -343,14 +351,22 @@ def attempt(attempt_id: int):
     )
 
 
-def _stored_text(snapshot: dict, answer) -> str:
+def _stored_text(save: saves.Save, answer) -> str:
     """The stored answer in words, shown when a stale save was ignored."""
     if answer is None:
         return ""
+    snapshot = db.session.get(AttemptQuestion, save.question_id).snapshot  # with option texts
     if snapshot["type"] in grading.CHOICE_TYPES:
         ids = grading.chosen_ids(answer.value)
         return "; ".join(o["text"] for o in snapshot["options"] if o["id"] in ids)
     return grading.typed_text(answer.value)
+
+
+def _fixed_facts() -> saves.FixedFacts:
+    facts = current_app.extensions.get("exam_save_facts")
+    if facts is None:
+        facts = current_app.extensions.setdefault("exam_save_facts", saves.FixedFacts())
+    return facts
 
 
 def _write(save: saves.Save, conn: Connection) -> saves.Written:
@@ -394,10 +410,11 @@ def _refused(attempt_id: int, position: int, message: str, now, fragment: bool):
 # the limiter's lookups for nothing.
 @limiter.exempt
 def save_answer(attempt_id: int, position: int):
-    # Each save of every examinee comes here, many a minute during an exam: the checks (the
-    # login too: see auth.SELF_AUTHENTICATED) are one statement and the write another,
-    # committed with the saves waiting alongside (lms/exams/saves.py); the ORM is used only
-    # on the rare paths.
+    # Each save of every examinee comes here, many a minute during an exam: what does not
+    # change while an attempt is in progress (owner, deadline, question) is kept by the process
+    # (saves.FixedFacts); the rest (the login, see auth.SELF_AUTHENTICATED, and the attempt's
+    # state) is checked by the write itself, one statement committed with the saves waiting
+    # alongside (lms/exams/saves.py). The ORM is used only on the rare paths.
     identity = Identity.of_session()
     if identity is None:
         return login_manager.unauthorized()
@@ -414,23 +431,28 @@ def save_answer(attempt_id: int, position: int):
 def _save_checked(
     conn: Connection, identity: Identity, attempt_id: int, position: int, seq: int, now, fragment
 ):
-    found = saves.target(conn, attempt_id, position)
-    conn.rollback()  # the check's read ends; the write is a transaction of its own
-    if found is None or found.user_id != identity.user_id:
+    fixed = _fixed_facts().get(conn, attempt_id)
+    if fixed is None or fixed.user_id != identity.user_id:
         abort(404)  # not theirs (not told to exist)
-    if not identity.accepts(found.active, found.session_version):
-        return login_manager.unauthorized()  # logged out elsewhere, or deactivated
-    if found.question_id is None:
-        abort(404)  # no question at this position
-    if not services.takes_saves(found.state, found.deadline, now, _config()):
+    if not services.in_time(fixed.deadline, now, _config()):
+        # Rare: check the login before answering with what the attempt holds.
+        found = saves.target(conn, attempt_id, position)
+        conn.rollback()
+        if not identity.accepts(found.active, found.session_version):
+            return login_manager.unauthorized()
         return _refused(attempt_id, position, str(services.REFUSED_LATE), now, fragment)
+    item = fixed.items.get(position)
+    if item is None:
+        abort(404)  # no question at this position
     save = saves.Save(
         attempt_id=attempt_id,
-        question_id=found.question_id,
-        value=services.clean_value(found.snapshot, request.form.getlist("answer")),
+        question_id=item.id,
+        value=services.clean_answer(item.type, item.option_ids, request.form.getlist("answer")),
         seq=seq,
         flagged=request.form.get("flag") == "1",
         saved_at=now,
+        user_id=identity.user_id,
+        session_version=identity.version,
     )
     try:
         written = _write(save, conn)
@@ -438,6 +460,8 @@ def _save_checked(
         # Not acknowledged: exam.js keeps the answer on the device and sends it again.
         current_app.logger.exception("answer save to attempt %s not committed", attempt_id)
         return errors.render_error(503)
+    if written.refused is saves.Refusal.LOGIN:
+        return login_manager.unauthorized()  # logged out elsewhere, or deactivated
     if written.refused:
         return _refused(attempt_id, position, str(services.REFUSED_SUBMITTED), now, fragment)
     if fragment:
@@ -446,8 +470,8 @@ def _save_checked(
             answer=written.answer,
             refused=None,
             stored=written.stored,
-            stored_text="" if written.stored else _stored_text(found.snapshot, written.answer),
-            remaining=max(0, int((found.deadline - now).total_seconds())),
+            stored_text="" if written.stored else _stored_text(save, written.answer),
+            remaining=max(0, int((fixed.deadline - now).total_seconds())),
         )
     if not written.stored:
         flash(_("Not saved: a newer answer to this question is already stored."), "error")
