@@ -522,7 +522,7 @@ def test_a_save_not_committed_answers_503_and_is_not_acknowledged(
     attempt_id = start(learner_client, exam)
     item = item_of(db.session.get(Attempt, attempt_id), "short")
 
-    def fail(self, save, conn=None, timeout=saves.WAIT_SECONDS):
+    def fail(self, save, timeout=saves.WAIT_SECONDS):
         raise saves.NotCommitted("disk full")
 
     monkeypatch.setattr(saves.GroupCommit, "write", fail)
@@ -670,3 +670,19 @@ def test_the_service_writes_no_answer_for_an_inactive_account(app, live, learner
         )
     db.session.rollback()
     assert stored(item) is None
+
+
+def test_a_batch_that_gets_no_connection_is_not_acknowledged(app, live, monkeypatch):
+    item = item_of(live, "short")
+    writer = saves.GroupCommit(db.engine)
+
+    class NoDatabase:
+        def connect(self):
+            raise OSError("the database is unreachable")
+
+    monkeypatch.setattr(writer, "_engine", NoDatabase())
+    with pytest.raises(saves.NotCommitted):
+        writer.write(a_save(live, item, "hilang", 1))
+    assert stored(item) is None and not writer._writing  # the next save may lead
+    monkeypatch.setattr(writer, "_engine", db.engine)
+    assert writer.write(a_save(live, item, "ada", 2)).stored

@@ -110,14 +110,14 @@ class FixedFacts:
     def __init__(self) -> None:
         self._facts: dict[int, Fixed] = {}
 
-    def get(self, conn: Connection, attempt_id: int) -> Fixed | None:
+    def get(self, engine: Engine, attempt_id: int) -> Fixed | None:
         """The attempt's fixed facts; None if there is no such attempt. On a miss they are
-        read in one statement (whose transaction then ends)."""
+        read in one statement."""
         fixed = self._facts.get(attempt_id)
         if fixed is not None:
             return fixed
-        rows = conn.execute(_fixed_statement(), {"attempt_id": attempt_id}).all()
-        conn.rollback()
+        with engine.connect() as conn:
+            rows = conn.execute(_fixed_statement(), {"attempt_id": attempt_id}).all()
         if not rows:
             return None
         items = {
@@ -206,7 +206,9 @@ def write(conn: Connection, save: Save) -> Written:
     }
     row = conn.execute(_write_statement(conn.dialect.name), params).first()
     if row is not None:
-        return Written(answer=Stored(*row), stored=True)
+        # What was written is this save: only its id comes back (no JSON or time to decode).
+        stored = Stored(row.id, save.seq, save.value, save.flagged, save.saved_at)
+        return Written(answer=stored, stored=True)
     # Nothing written: the login is no longer good, the attempt is over, or the stored answer
     # is as new or newer. Read which, in the same transaction (and under the same lock).
     state, owner, active, version, *answer = conn.execute(
@@ -310,7 +312,7 @@ def _write_statement(dialect: str):
             "saved_at": excluded.saved_at,
         },
         where=_ANSWER.c.seq < excluded.seq,
-    ).returning(*_STORED)
+    ).returning(_ANSWER.c.id)
 
 
 @cache
@@ -367,13 +369,8 @@ class GroupCommit:
         self._writing = False
         self._turn = _Turn(self._turn_path)
 
-    def write(
-        self, save: Save, conn: Connection | None = None, timeout: float = WAIT_SECONDS
-    ) -> Written:
-        """Write and commit the save with the others waiting; NotCommitted if that failed.
-
-        `conn`, a connection with no transaction open, writes the batch if this save leads.
-        """
+    def write(self, save: Save, timeout: float = WAIT_SECONDS) -> Written:
+        """Write and commit the save with the others waiting; NotCommitted if that failed."""
         if self._pid != os.getpid():  # forked without the at-fork hook (never, in CPython)
             self._reset()
         me = _Waiting(save)
@@ -388,21 +385,23 @@ class GroupCommit:
                         self._pending.remove(me)
                     raise NotCommitted("no commit within the wait")
         if me.lead:
-            self._lead(conn)
+            self._lead()
         if me.error is not None:
             raise NotCommitted(str(me.error)) from me.error
         return me.written
 
-    def _lead(self, conn: Connection | None) -> None:
-        """Write and commit the saves waiting now; then hand over to the next, if any."""
+    def _lead(self) -> None:
+        """Write and commit the saves waiting now, on a connection taken for them (a save that
+        waits needs none); then hand over to the next, if any."""
         with self._lock:
             batch, self._pending = self._pending, []
         try:
-            if conn is None:
-                with self._engine.connect() as conn:
-                    self._commit(conn, batch)
-            else:
+            with self._engine.connect() as conn:
                 self._commit(conn, batch)
+        except Exception as e:  # no connection to be had: none of the batch is written
+            for w in batch:
+                if w.written is None and w.error is None:
+                    w.error = e
         finally:
             with self._lock:
                 following = self._pending[0] if self._pending else None

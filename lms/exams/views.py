@@ -11,7 +11,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth import Identity
@@ -369,15 +368,15 @@ def _fixed_facts() -> saves.FixedFacts:
     return facts
 
 
-def _write(save: saves.Save, conn: Connection) -> saves.Written:
+def _write(save: saves.Save) -> saves.Written:
     """Write the save and commit it: with the saves waiting alongside, or alone."""
     if not current_app.config["EXAM_SAVE_GROUP_COMMIT"]:
-        with conn.begin():
+        with db.engine.begin() as conn:
             return saves.write(conn, save)
     writer = current_app.extensions.get("exam_saves")
     if writer is None:
         writer = current_app.extensions.setdefault("exam_saves", saves.GroupCommit(db.engine))
-    return writer.write(save, conn)
+    return writer.write(save)  # a connection is taken only if this save writes the batch
 
 
 def _save_status(**context) -> str:
@@ -424,20 +423,13 @@ def save_answer(attempt_id: int, position: int):
     if seq > saves.MAX_SEQ:
         abort(400)
     fragment = htmx and not htmx.boosted
-    with db.engine.connect() as conn:
-        return _save_checked(conn, identity, attempt_id, position, seq, now, fragment)
-
-
-def _save_checked(
-    conn: Connection, identity: Identity, attempt_id: int, position: int, seq: int, now, fragment
-):
-    fixed = _fixed_facts().get(conn, attempt_id)
+    fixed = _fixed_facts().get(db.engine, attempt_id)
     if fixed is None or fixed.user_id != identity.user_id:
         abort(404)  # not theirs (not told to exist)
     if not services.in_time(fixed.deadline, now, _config()):
         # Rare: check the login before answering with what the attempt holds.
-        found = saves.target(conn, attempt_id, position)
-        conn.rollback()
+        with db.engine.connect() as conn:
+            found = saves.target(conn, attempt_id, position)
         if not identity.accepts(found.active, found.session_version):
             return login_manager.unauthorized()
         return _refused(attempt_id, position, str(services.REFUSED_LATE), now, fragment)
@@ -455,7 +447,7 @@ def _save_checked(
         session_version=identity.version,
     )
     try:
-        written = _write(save, conn)
+        written = _write(save)
     except saves.NotCommitted:
         # Not acknowledged: exam.js keeps the answer on the device and sends it again.
         current_app.logger.exception("answer save to attempt %s not committed", attempt_id)
