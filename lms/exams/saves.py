@@ -63,21 +63,6 @@ class NotCommitted(RuntimeError):
 
 
 @dataclass(frozen=True)
-class Target:
-    """What a save is checked against before it is written."""
-
-    user_id: int
-    #: The attempt's owner's account: active, and the session version a login must name.
-    active: bool
-    session_version: int
-    state: AttemptState
-    deadline: datetime
-    #: The attempt_question at the position asked for, if there is one.
-    question_id: int | None
-    snapshot: dict | None
-
-
-@dataclass(frozen=True)
 class Item:
     """What a save needs of the question at one position: its attempt_question id, and what
     `services.clean_answer` checks the form's values against."""
@@ -180,14 +165,6 @@ class Written:
     refused: Refusal | None = None
 
 
-def target(conn: Connection, attempt_id: int, position: int) -> Target | None:
-    """The attempt, its owner's account and its question at `position`, in one statement; None
-    if there is no such attempt."""
-    row = conn.execute(_target_statement(), {"attempt_id": attempt_id, "position": position})
-    row = row.first()
-    return Target(*row) if row else None
-
-
 def write(conn: Connection, save: Save) -> Written:
     """Upsert the answer unless the login is no longer good, the attempt is over or a save with
     a higher or equal seq is in.
@@ -229,29 +206,6 @@ def write(conn: Connection, save: Save) -> Written:
 
 _ANSWER = Answer.__table__
 _STORED = (_ANSWER.c.id, _ANSWER.c.seq, _ANSWER.c.value, _ANSWER.c.flagged, _ANSWER.c.saved_at)
-
-
-@cache
-def _target_statement():
-    attempt, item, user = Attempt.__table__, AttemptQuestion.__table__, User.__table__
-    return (
-        select(
-            attempt.c.user_id,
-            user.c.active,
-            user.c.session_version,
-            attempt.c.state,
-            attempt.c.deadline,
-            item.c.id,
-            item.c.snapshot,
-        )
-        .select_from(
-            attempt.join(user, user.c.id == attempt.c.user_id).outerjoin(
-                item,
-                (item.c.attempt_id == attempt.c.id) & (item.c.position == bindparam("position")),
-            )
-        )
-        .where(attempt.c.id == bindparam("attempt_id"))
-    )
 
 
 @cache

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.auth import Identity
 from lms.auth.access import role_required
-from lms.auth.models import find_by_login
+from lms.auth.models import User, find_by_login
 from lms.core import errors
 from lms.core.clock import utcnow
 from lms.courses.access import AUTHORS, can_edit, can_see, get_course_for_edit_or_404
@@ -361,11 +361,10 @@ def _stored_text(save: saves.Save, answer) -> str:
     return grading.typed_text(answer.value)
 
 
-def _fixed_facts() -> saves.FixedFacts:
-    facts = current_app.extensions.get("exam_save_facts")
-    if facts is None:
-        facts = current_app.extensions.setdefault("exam_save_facts", saves.FixedFacts())
-    return facts
+def _of_app(name: str, make):
+    """The app's one object of this name, made on first use (by one thread, whichever wins)."""
+    found = current_app.extensions.get(name)
+    return found if found is not None else current_app.extensions.setdefault(name, make())
 
 
 def _write(save: saves.Save) -> saves.Written:
@@ -373,9 +372,7 @@ def _write(save: saves.Save) -> saves.Written:
     if not current_app.config["EXAM_SAVE_GROUP_COMMIT"]:
         with db.engine.begin() as conn:
             return saves.write(conn, save)
-    writer = current_app.extensions.get("exam_saves")
-    if writer is None:
-        writer = current_app.extensions.setdefault("exam_saves", saves.GroupCommit(db.engine))
+    writer = _of_app("exam_saves", lambda: saves.GroupCommit(db.engine))
     return writer.write(save)  # a connection is taken only if this save writes the batch
 
 
@@ -423,14 +420,13 @@ def save_answer(attempt_id: int, position: int):
     if seq > saves.MAX_SEQ:
         abort(400)
     fragment = htmx and not htmx.boosted
-    fixed = _fixed_facts().get(db.engine, attempt_id)
+    fixed = _of_app("exam_save_facts", saves.FixedFacts).get(db.engine, attempt_id)
     if fixed is None or fixed.user_id != identity.user_id:
         abort(404)  # not theirs (not told to exist)
     if not services.in_time(fixed.deadline, now, _config()):
         # Rare: check the login before answering with what the attempt holds.
-        with db.engine.connect() as conn:
-            found = saves.target(conn, attempt_id, position)
-        if not identity.accepts(found.active, found.session_version):
+        owner = db.session.get(User, identity.user_id)
+        if not identity.accepts(owner.active, owner.session_version):
             return login_manager.unauthorized()
         return _refused(attempt_id, position, str(services.REFUSED_LATE), now, fragment)
     item = fixed.items.get(position)
