@@ -458,3 +458,52 @@ def test_the_session_cookie_is_refreshed_every_few_minutes_not_on_every_request(
     assert sets_cookie()  # the expiry moves forward: a person at work stays logged in
     assert not sets_cookie()
     assert client.get("/akun/kata-sandi").status_code == 200
+
+
+def test_a_session_cookie_sent_again_and_again_is_good_until_it_expires(
+    client, make_user, monkeypatch
+):
+    # Each process keeps a decoded cookie (security.SessionInterface): its age still counts.
+    from lms.core import security
+
+    make_user(nip="199001012015031099")
+    clock = [1_000_000.0]
+    monkeypatch.setattr(security.time, "time", lambda: clock[0])
+    client.login("199001012015031099")
+    client.get("/akun/kata-sandi")  # shows the login's welcome and stamps the session
+    cookie = client.get_cookie("bina_session").value
+    for _ in range(3):
+        assert client.get("/akun/kata-sandi").status_code == 200
+    assert client.get_cookie("bina_session").value == cookie  # the same cookie each time
+    clock[0] += 12 * 3600 - 1
+    assert client.get("/akun/kata-sandi").status_code == 200  # (and the cookie is renewed)
+    clock[0] += 2  # the old cookie, twelve hours and a second after it was signed
+    client.set_cookie("bina_session", cookie)
+    response = client.get("/akun/kata-sandi")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_a_session_cookie_with_another_signature_is_refused_after_the_good_one(client, make_user):
+    make_user(nip="199001012015031099")
+    client.login("199001012015031099")
+    good = client.get_cookie("bina_session").value
+    assert client.get("/akun/kata-sandi").status_code == 200
+    payload, _, signature = good.rpartition(".")
+    forged = signature[:-1] + ("A" if signature[-1] != "A" else "B")
+    client.set_cookie("bina_session", f"{payload}.{forged}")
+    response = client.get("/akun/kata-sandi")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+    client.set_cookie("bina_session", good)
+    assert client.get("/akun/kata-sandi").status_code == 200
+
+
+def test_a_cookie_carrying_a_message_shows_it_to_each_request_that_sends_it(client, make_user):
+    # A session with flashed messages is decoded anew each time: what one request takes out
+    # of its session is not taken from the next request's.
+    make_user(nip="199001012015031099", name="Andi Baso")
+    client.login("199001012015031099")
+    carrying = client.get_cookie("bina_session").value
+    for _ in range(2):
+        client.set_cookie("bina_session", carrying)
+        assert "Selamat datang, Andi Baso." in client.get("/").get_data(as_text=True)
+    assert "Selamat datang" not in client.get("/").get_data(as_text=True)
