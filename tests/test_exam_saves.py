@@ -245,25 +245,31 @@ def test_a_failed_commit_acknowledges_none_of_its_batch(app, live):
 
 
 def committing_threads():
-    """The threads that commit on the app's engine while the block runs, in order."""
+    """The threads that commit on the app's engine while the block runs, in order, and the
+    database connection of each commit."""
     idents: list[int] = []
+    connections: list = []
 
     def on_commit(conn):
         idents.append(threading.get_ident())
+        connections.append(conn.connection.dbapi_connection)
 
     event.listen(db.engine, "commit", on_commit)
-    return idents, lambda: event.remove(db.engine, "commit", on_commit)
+    return idents, connections, lambda: event.remove(db.engine, "commit", on_commit)
 
 
 def test_the_saves_requests_commit_them_with_no_thread_of_their_own(app, live):
-    """A lone save is committed by its own request; a batch that waited, by one of its own."""
+    """A lone save is committed by its own request; a batch that waited, by one of its own,
+    on the connection of the batch before it; the last batch gives it back to the pool."""
     items = live.questions[:4]
     writer = saves.GroupCommit(db.engine)
     before = threading.active_count()
-    idents, stop = committing_threads()
+    checked_out = db.engine.pool.checkedout()
+    idents, connections, stop = committing_threads()
     try:
         assert writer.write(a_save(live, items[0], "sendiri", 1)).stored
         assert idents == [threading.get_ident()] and threading.active_count() == before
+        assert db.engine.pool.checkedout() == checked_out
 
         senders: dict[int, threading.Thread] = {}
         with attempt_locked(live.id):
@@ -285,6 +291,8 @@ def test_the_saves_requests_commit_them_with_no_thread_of_their_own(app, live):
     led_by = {t.ident: n for n, t in senders.items()}
     # Two commits after the lone one: the first save's, then the three waiting, by one of them.
     assert len(idents) == 3 and led_by.get(idents[1]) == 0 and led_by.get(idents[2]) in {1, 2, 3}
+    assert connections[2] is connections[1]  # handed over with the lead
+    assert db.engine.pool.checkedout() == checked_out
     assert not writer._writing and not writer._pending
     assert [stored(item).value["text"] for item in items] == [
         "pertama",

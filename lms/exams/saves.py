@@ -5,7 +5,8 @@ A save is acknowledged only once its transaction is committed, and a commit is s
 saves of one worker process that wait at the same moment are committed together
 (`GroupCommit`): the request that finds no batch being written writes every save waiting then
 in one transaction, on its own connection, commits once, and wakes each request with its own
-outcome (and the first of those that arrived meanwhile, to write the next batch). No thread
+outcome (and the first of those that arrived meanwhile, to write the next batch on the same
+connection). No thread
 but the requests' own is involved. A failed batch acknowledges none of its saves; they are
 then tried one transaction each, so that one bad save sinks no other.
 
@@ -289,13 +290,15 @@ def _after_statement():
 class _Waiting:
     """A save handed to the group, and what became of it."""
 
-    __slots__ = ("save", "done", "lead", "written", "error")
+    __slots__ = ("save", "done", "lead", "connection", "written", "error")
 
     def __init__(self, save: Save):
         self.save = save
         self.done = threading.Event()
         #: Set (with `done`) when this save's request is to write the next batch.
         self.lead = False
+        #: The connection the previous batch was written on, handed over with the lead.
+        self.connection: Connection | None = None
         self.written: Written | None = None
         self.error: BaseException | None = None
 
@@ -306,8 +309,9 @@ class GroupCommit:
     A save that finds no batch being written writes one itself (it leads): every save waiting
     at that moment, in one transaction. Saves arriving meanwhile wait; when the batch is
     committed, its leader wakes each of its saves with its outcome and, if saves are waiting,
-    the first of them to lead the next batch. With no other save about, a save is written and
-    committed in its own request, and no thread waits for another.
+    the first of them to lead the next batch, on the same connection. With no other save
+    about, a save is written and committed in its own request, and no thread waits for
+    another.
     """
 
     def __init__(self, engine: Engine):
@@ -339,19 +343,23 @@ class GroupCommit:
                         self._pending.remove(me)
                     raise NotCommitted("no commit within the wait")
         if me.lead:
-            self._lead()
+            self._lead(me.connection)
         if me.error is not None:
             raise NotCommitted(str(me.error)) from me.error
         return me.written
 
-    def _lead(self) -> None:
-        """Write and commit the saves waiting now, on a connection taken for them (a save that
-        waits needs none); then hand over to the next, if any."""
+    def _lead(self, conn: Connection | None) -> None:
+        """Write and commit the saves waiting now; then hand over to the next, if any.
+
+        A batch is written on the connection handed over with the lead, else on one taken for
+        it (a save that waits needs none); the last batch of a run gives it back to the pool.
+        """
         with self._lock:
             batch, self._pending = self._pending, []
         try:
-            with self._engine.connect() as conn:
-                self._commit(conn, batch)
+            if conn is None:
+                conn = self._engine.connect()
+            self._commit(conn, batch)
         except Exception as e:  # no connection to be had: none of the batch is written
             for w in batch:
                 if w.written is None and w.error is None:
@@ -362,13 +370,18 @@ class GroupCommit:
                 if following is None:
                     self._writing = False
                 else:
-                    following.lead = True
+                    following.lead, following.connection = True, conn
             for w in batch:
                 if w.written is None and w.error is None:  # an error outside _commit
                     w.error = NotCommitted("the batch was not written")
                 w.done.set()
             if following is not None:
                 following.done.set()
+            elif conn is not None:
+                try:
+                    conn.close()  # back to the pool
+                except Exception:  # the batch is committed and acknowledged all the same
+                    log.exception("the answer saves' connection did not close")
 
     def _commit(self, conn: Connection, batch: list[_Waiting]) -> None:
         """Write and commit one batch, recording each save's outcome; a failed batch is then
