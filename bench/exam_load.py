@@ -2,7 +2,7 @@
 the same server at the same concurrency; then a check that no acknowledged save was lost.
 
 python bench/exam_load.py [--examinees 500] [--seconds 20] [--concurrency 16]
-                          [--workers cores+1] [--threads 4] [--postgres URL]
+                          [--workers cores+1] [--threads 8] [--postgres URL]
 
 N examinees log in and start their attempt; then `--concurrency` requests are kept in flight,
 each an answer save by the next examinee in turn (the htmx POST of static/exam.js, with its seq
@@ -209,7 +209,7 @@ def main() -> None:
     saves, trivial = stats["answer save (htmx POST)"], stats[TRIVIAL]
     print(
         f"RESULT saves_per_s={saves.ok / a.seconds:.1f} trivial_per_s={trivial.ok / a.seconds:.1f} "
-        f"ratio={saves.ok / trivial.ok:.2f} p50_ms={saves.pct(0.5):.1f} "
+        f"ratio={saves.ok / trivial.ok:.3f} p50_ms={saves.pct(0.5):.1f} "
         f"p99_ms={saves.pct(0.99):.1f} errors={sum(st.errors for st in stats.values())} "
         f"lost={len(lost)}"
     )
