@@ -302,6 +302,44 @@ def test_the_saves_requests_commit_them_with_no_thread_of_their_own(app, live):
     ]
 
 
+def test_the_batch_after_one_whose_connection_was_lost_is_written(app, live):
+    # The connection is handed over with the lead; once lost, SQLAlchemy reconnects it.
+    first, second = live.questions[:2]
+    writer = saves.GroupCommit(db.engine)
+    used = []
+
+    def lose_the_first(conn):
+        used.append(conn.connection.dbapi_connection)
+        if len(used) == 1:
+            conn.invalidate()
+            raise OSError("connection reset by peer")
+
+    outcome = {}
+
+    def send(item, text):
+        try:
+            outcome[text] = writer.write(a_save(live, item, text, 1))
+        except saves.NotCommitted as e:
+            outcome[text] = e
+
+    event.listen(db.engine, "commit", lose_the_first)
+    try:
+        with attempt_locked(live.id):
+            leader = threading.Thread(target=send, args=(first, "hilang"))
+            leader.start()
+            wait_for(lambda: not writer._pending and writer._writing, "the first to lead")
+            follower = threading.Thread(target=send, args=(second, "tersimpan"))
+            follower.start()
+            wait_for(lambda: len(writer._pending) == 1, "the second to wait")
+        leader.join(30)
+        follower.join(30)
+    finally:
+        event.remove(db.engine, "commit", lose_the_first)
+    assert isinstance(outcome["hilang"], saves.NotCommitted) and stored(first) is None
+    assert outcome["tersimpan"].stored and stored(second).value == {"text": "tersimpan"}
+    assert len(used) == 2 and used[1] is not used[0]  # on a live database connection
+
+
 def test_a_save_that_waits_too_long_is_not_written_later(app, live):
     first, second = live.questions[:2]
     writer = saves.GroupCommit(db.engine)

@@ -9,7 +9,7 @@ from itsdangerous import BadSignature
 
 #: A permanent session's expiry is pushed forward at most this often (seconds).
 SESSION_REFRESH_SECONDS = 300
-#: Session cookies each process keeps decoded (a few hundred bytes each).
+#: Session cookies each process keeps decoded (under a kilobyte each).
 SESSION_MEMO_SIZE = 4096
 #: What a session may hold for its decoded cookie to be kept: values no request can change in
 #: place (a list of flashed messages is changed in place, so such a session is decoded anew).
