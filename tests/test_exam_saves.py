@@ -138,6 +138,27 @@ def live(exam, learner):
 # The batch --------------------------------------------------------------------------------
 
 
+def test_an_attempts_fixed_facts_are_read_once_a_missing_attempt_each_time(app, live):
+    facts = saves.FixedFacts()
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        first = facts.get(db.engine, live.id)
+        again = facts.get(db.engine, live.id)
+        missing = [facts.get(db.engine, live.id + 1000) for _ in range(2)]
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert again is first
+    assert (first.user_id, first.deadline) == (live.user_id, live.deadline)
+    assert {p: i.id for p, i in first.items.items()} == {q.position: q.id for q in live.questions}
+    assert missing == [None, None]
+    assert len(statements) == 3  # once for the attempt; each time for the one not (yet) there
+
+
 def test_one_batch_each_save_its_own_outcome(app, exam, learner):
     over = services.start_attempt(exam, learner, now=utcnow() - timedelta(hours=3))
     services.expire_if_due(over, utcnow(), app.config)  # past its deadline: finalised

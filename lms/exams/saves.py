@@ -6,9 +6,8 @@ saves of one worker process that wait at the same moment are committed together
 (`GroupCommit`): the request that finds no batch being written writes every save waiting then
 in one transaction, on its own connection, commits once, and wakes each request with its own
 outcome (and the first of those that arrived meanwhile, to write the next batch on the same
-connection). No thread
-but the requests' own is involved. A failed batch acknowledges none of its saves; they are
-then tried one transaction each, so that one bad save sinks no other.
+connection). No thread but the requests' own is involved. A failed batch acknowledges none of
+its saves; they are then tried one transaction each, so that one bad save sinks no other.
 
 Each save is one statement, the same in a batch and in `services.save_answer`, which runs it
 in the caller's session:
@@ -38,7 +37,7 @@ import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Boolean, Integer, bindparam, select
 from sqlalchemy.engine import Connection, Engine
@@ -87,38 +86,36 @@ class FixedFacts:
     """The fixed facts of the attempts being taken, kept by one process for its saves: a save
     then needs no statement but its write (which checks the login and the attempt's state).
 
-    Read once per attempt and process; at most MAX attempts are kept (the oldest go first),
-    a few KB each (no question or option texts).
+    Read once per attempt and process; at most MAX attempts are kept (the least recently used
+    go first), a few KB each (no question or option texts). An attempt not found is not kept:
+    it may yet be started.
     """
 
     MAX = 4_000
 
     def __init__(self) -> None:
-        self._facts: dict[int, Fixed] = {}
+        self._read = lru_cache(maxsize=self.MAX)(_read_fixed)
 
     def get(self, engine: Engine, attempt_id: int) -> Fixed | None:
-        """The attempt's fixed facts; None if there is no such attempt. On a miss they are
-        read in one statement."""
-        fixed = self._facts.get(attempt_id)
-        if fixed is not None:
-            return fixed
-        with engine.connect() as conn:
-            rows = conn.execute(_fixed_statement(), {"attempt_id": attempt_id}).all()
-        if not rows:
+        """The attempt's fixed facts; None if there is no such attempt."""
+        try:
+            return self._read(engine, attempt_id)
+        except LookupError:
             return None
-        items = {
-            position: Item(item_id, snapshot["type"], tuple(o["id"] for o in snapshot["options"]))
-            for _, _, position, item_id, snapshot in rows
-            if item_id is not None
-        }
-        fixed = Fixed(rows[0].user_id, rows[0].deadline, items)
-        self._facts[attempt_id] = fixed
-        while len(self._facts) > self.MAX:
-            try:
-                del self._facts[next(iter(self._facts))]
-            except (KeyError, RuntimeError, StopIteration):  # another thread's doing
-                break
-        return fixed
+
+
+def _read_fixed(engine: Engine, attempt_id: int) -> Fixed:
+    """An attempt's fixed facts, in one statement; LookupError if there is no such attempt."""
+    with engine.connect() as conn:
+        rows = conn.execute(_fixed_statement(), {"attempt_id": attempt_id}).all()
+    if not rows:
+        raise LookupError(attempt_id)
+    items = {
+        position: Item(item_id, snapshot["type"], tuple(o["id"] for o in snapshot["options"]))
+        for _, _, position, item_id, snapshot in rows
+        if item_id is not None
+    }
+    return Fixed(rows[0].user_id, rows[0].deadline, items)
 
 
 class Refusal(enum.Enum):
